@@ -1,0 +1,275 @@
+r"""Monte Carlo estimates of the score moments, the Fisher information and KL.
+
+``mc_check(fam, theta, n, rng)`` draws ``n`` observations ``y ~ p(y; theta)``
+and estimates, with a standard error for each entry,
+
+* the mean of the score, :math:`\mathbb{E}[s]`;
+* the covariance of the score, :math:`\operatorname{Cov}[s]`;
+* :math:`\mathbb{E}[s s^\top]` and :math:`\mathbb{E}[-\nabla^2_\theta\log p]`;
+* :math:`\mathrm{KL}(p_\theta\|p_{\theta_q})` as the mean of
+  :math:`\log p(y;\theta) - \log p(y;\theta_q)`.
+
+Each estimate is compared with the exact value from the family's symbolic
+definition through a z-score ``(estimate - exact) / standard error``.  All of
+it is vectorized: the score and Hessian are evaluated on all samples at once,
+and the second moments are matrix products.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import sympy as sp
+
+from . import _sym
+from ._validate import require_generator, require_int
+from .families import Family
+
+__all__ = ["MCRow", "MCReport", "mc_check", "QUANTITIES"]
+
+QUANTITIES = {
+    "score_mean": r"\mathbb{E}[s]",
+    "score_cov": r"\operatorname{Cov}[s]",
+    "fisher_outer": r"\mathbb{E}[s s^\top]",
+    "fisher_neg_hessian": r"\mathbb{E}[-\nabla^2_\theta \log p]",
+    "kl": r"\mathrm{KL}(p_\theta\|p_{\theta_q})",
+}
+
+
+@dataclass(frozen=True)
+class MCRow:
+    """One estimated entry, with its standard error and z-score against the exact value."""
+
+    quantity: str
+    index: tuple[int, ...]
+    estimate: float
+    stderr: float
+    exact: float
+    z: float
+
+
+@dataclass(frozen=True)
+class MCReport:
+    """Result of :func:`mc_check`; renders as a table in a notebook."""
+
+    family: str
+    params: tuple[str, ...]
+    theta: np.ndarray
+    theta_q: np.ndarray
+    n: int
+    rows: tuple[MCRow, ...]
+
+    @property
+    def max_abs_z(self) -> float:
+        return max(abs(r.z) for r in self.rows)
+
+    def _select(self, quantity: str, field: str) -> np.ndarray | float:
+        if quantity not in QUANTITIES:
+            raise ValueError(f"quantity must be one of {sorted(QUANTITIES)}, got {quantity!r}")
+        rows = [r for r in self.rows if r.quantity == quantity]
+        if quantity == "kl":
+            return getattr(rows[0], field)
+        k = len(self.params)
+        if quantity == "score_mean":
+            return np.array([getattr(r, field) for r in rows])
+        out = np.empty((k, k))
+        for r in rows:
+            i, j = r.index
+            out[i, j] = out[j, i] = getattr(r, field)
+        return out
+
+    def estimate(self, quantity: str) -> np.ndarray | float:
+        """The estimate of ``quantity`` (a key of ``QUANTITIES``) as an array."""
+        return self._select(quantity, "estimate")
+
+    def stderr(self, quantity: str) -> np.ndarray | float:
+        return self._select(quantity, "stderr")
+
+    def exact(self, quantity: str) -> np.ndarray | float:
+        return self._select(quantity, "exact")
+
+    def _repr_markdown_(self) -> str:
+        names = ", ".join(self.params)
+        head = (
+            f"**Monte Carlo check of `{self.family}`** at $\\theta$ = "
+            f"({', '.join(f'{v:.4g}' for v in self.theta)}) [{names}], "
+            f"$\\theta_q$ = ({', '.join(f'{v:.4g}' for v in self.theta_q)}), n = {self.n:,}\n\n"
+            "| quantity | entry | estimate | std. error | exact | z |\n"
+            "|---|---|---:|---:|---:|---:|\n"
+        )
+        body = "".join(
+            f"| ${QUANTITIES[r.quantity]}$ | {','.join(str(i + 1) for i in r.index) or '-'} "
+            f"| {r.estimate:.5g} | {r.stderr:.2g} | {r.exact:.5g} | {r.z:+.2f} |\n"
+            for r in self.rows
+        )
+        return head + body
+
+    def __str__(self) -> str:
+        lines = [f"Monte Carlo check of {self.family}, n = {self.n}"]
+        for r in self.rows:
+            lines.append(
+                f"  {r.quantity:<19} {str(r.index):<8} est {r.estimate: .5g} "
+                f"± {r.stderr:.2g}  exact {r.exact: .5g}  z {r.z:+.2f}"
+            )
+        return "\n".join(lines)
+
+
+@functools.lru_cache(maxsize=None)
+def _exact_moments(fam: Family) -> Callable[..., tuple[list, list, list]]:
+    """Numeric exact ``E[s]``, ``E[s s^T]`` and ``E[-H]`` from the symbolic definition."""
+    sym = fam.symbolic
+    mean_s = [fam.expect(e) for e in sym.score]
+    neg_h = [fam.expect(-e) for e in sym.hessian]
+    f = _sym.lambdify(sym.theta, [mean_s, list(sym.fisher_raw), neg_h])
+    return f
+
+
+def _mean_and_se(x: np.ndarray) -> tuple[float, float]:
+    n = x.shape[0]
+    return float(x.mean()), float(x.std(ddof=1) / np.sqrt(n))
+
+
+def _second_moment(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of the outer products ``a_t a_t^T`` over rows, and the standard error of each entry."""
+    n = a.shape[0]
+    m = a.T @ a / n
+    m2 = (a * a).T @ (a * a) / n  # E[(a_i a_j)^2]
+    var = np.maximum(m2 - m * m, 0.0) * n / (n - 1)
+    return m, np.sqrt(var / n)
+
+
+def _z(est: float, se: float, exact: float) -> float:
+    """z-score; a quantity that does not vary with y has a zero standard error
+    (up to rounding), and then only an exact match (to rounding) counts."""
+    diff = est - exact
+    rounding = 1e-10 * (1.0 + abs(exact))
+    if abs(diff) <= rounding:
+        return 0.0
+    if se > rounding:
+        return float(diff / se)
+    return float(np.copysign(np.inf, diff))
+
+
+def _default_theta_q(fam: Family, theta: np.ndarray) -> np.ndarray:
+    """A nearby point: each parameter moved by 0.2 / sqrt(I_ii), shrunk until valid."""
+    step = 0.2 / np.sqrt(np.diag(fam.fisher(theta)))
+    for sign in (1.0, -1.0):
+        for _ in range(30):
+            cand = theta + sign * step
+            try:
+                fam.check_theta(cand)
+                if np.isfinite(fam.kl(theta, cand)):
+                    return cand
+            except ValueError:
+                pass
+            step = step / 2
+        step = 0.2 / np.sqrt(np.diag(fam.fisher(theta)))
+    raise ValueError(f"could not find a valid theta_q near theta={theta.tolist()}; pass theta_q")
+
+
+def mc_check(
+    fam: Family,
+    theta: Any,
+    n: int,
+    rng: np.random.Generator,
+    theta_q: Any = None,
+) -> MCReport:
+    r"""Monte Carlo estimates, with standard errors, of the score moments, Fisher and KL.
+
+    Parameters
+    ----------
+    fam : Family
+        The family.
+    theta : array_like, shape (k,)
+        The parameter at which the samples are drawn.
+    n : int
+        Number of samples, at least 2.
+    rng : numpy.random.Generator
+        Source of randomness (required; the global RNG is never used).
+    theta_q : array_like, shape (k,), optional
+        Second parameter for ``KL(p_theta || p_theta_q)``; by default a nearby
+        point, each coordinate moved by ``0.2 / sqrt(I_ii(theta))``.
+
+    Returns
+    -------
+    MCReport
+        Rows of (quantity, entry, estimate, standard error, exact, z).
+
+    Examples
+    --------
+    >>> import numpy as np, natgrad_lib as ng
+    >>> rep = ng.mc_check(ng.family("gaussian"), [0.0, 1.0], 10_000, np.random.default_rng(0))
+    >>> rep.max_abs_z < 5
+    True
+    >>> rep.exact("fisher_outer")
+    array([[1., 0.],
+           [0., 2.]])
+    """
+    if not isinstance(fam, Family):
+        raise TypeError(f"fam must be a natgrad_lib Family, got {type(fam).__name__}")
+    n = require_int(n, "n", 2)
+    require_generator(rng)
+    th = fam.check_theta(theta)
+    if th.ndim != 1:
+        raise ValueError(f"theta must be a single parameter vector of shape ({fam.k},), got shape {th.shape}")
+    tq = _default_theta_q(fam, th) if theta_q is None else fam.check_theta(theta_q, "theta_q")
+    if tq.shape != th.shape:
+        raise ValueError(f"theta_q must have shape {th.shape}, got shape {tq.shape}")
+
+    y = fam.sample(th, n, rng)
+    s = fam.score(y, th)  # (n, k)
+    k = fam.k
+    mean_ex, outer_ex, negh_ex = (
+        np.asarray(np.broadcast_to(np.asarray(v, dtype=float), (k if i == 0 else k * k,)))
+        for i, v in enumerate(_exact_moments(fam)(*th))
+    )
+    outer_ex = outer_ex.reshape(k, k)
+    negh_ex = negh_ex.reshape(k, k)
+    cov_ex = outer_ex - np.outer(mean_ex, mean_ex)
+
+    rows: list[MCRow] = []
+    for i in range(k):
+        est, se = _mean_and_se(s[:, i])
+        rows.append(MCRow("score_mean", (i,), est, se, float(mean_ex[i]), _z(est, se, mean_ex[i])))
+
+    centred = s - s.mean(axis=0)
+    cov, cov_se = _second_moment(centred)
+    cov = cov * n / (n - 1)
+    outer, outer_se = _second_moment(s)
+    neg_h = -fam.hessian(y, th) if k <= 4 else None
+    for qty, est_m, se_m, ex_m in (
+        ("score_cov", cov, cov_se, cov_ex),
+        ("fisher_outer", outer, outer_se, outer_ex),
+    ):
+        for i in range(k):
+            for j in range(i, k):
+                rows.append(MCRow(qty, (i, j), float(est_m[i, j]), float(se_m[i, j]),
+                                  float(ex_m[i, j]), _z(est_m[i, j], se_m[i, j], ex_m[i, j])))
+    for i in range(k):
+        for j in range(i, k):
+            col = neg_h[:, i, j] if neg_h is not None else -_hessian_entry(fam, y, th, i, j)
+            est, se = _mean_and_se(col)
+            rows.append(MCRow("fisher_neg_hessian", (i, j), est, se, float(negh_ex[i, j]),
+                              _z(est, se, negh_ex[i, j])))
+
+    diff = fam.logpdf(y, th) - fam.logpdf(y, tq)
+    est, se = _mean_and_se(diff)
+    kl_ex = float(fam.kl(th, tq))
+    rows.append(MCRow("kl", (), est, se, kl_ex, _z(est, se, kl_ex)))
+    return MCReport(fam.name, fam.params, th, tq, n, tuple(rows))
+
+
+def _hessian_entry(fam: Family, y: np.ndarray, theta: np.ndarray, i: int, j: int) -> np.ndarray:
+    """One Hessian entry on all samples, without materialising the (n, k, k) array."""
+    fn = _hessian_entry_fn(fam, i, j)
+    feats, cols, shape = fam._prepare(y, theta)
+    return np.broadcast_to(np.asarray(fn(*feats, *cols), dtype=float), shape)
+
+
+@functools.lru_cache(maxsize=None)
+def _hessian_entry_fn(fam: Family, i: int, j: int) -> Callable:
+    sym = fam.symbolic
+    return _sym.lambdify((*sym.y, *sym.theta), sym.hessian[i, j])
