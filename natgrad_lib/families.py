@@ -284,7 +284,7 @@ class Family:
         >>> fam = ng.family("poisson")
         >>> y, = fam.symbolic.y
         >>> fam.expect(y**2)
-        lam**2 + lam
+        lam*(lam + 1)
         """
         expr = sp.sympify(expr)
         if self.support.kind == "finite":

@@ -28,7 +28,7 @@ from . import _sym
 from ._validate import require_generator, require_int
 from .families import Family
 
-__all__ = ["MCRow", "MCReport", "mc_check", "QUANTITIES"]
+__all__ = ["MCRow", "MCReport", "mc_check", "mc_convergence", "Convergence", "QUANTITIES"]
 
 QUANTITIES = {
     "score_mean": r"\mathbb{E}[s]",
@@ -273,3 +273,51 @@ def _hessian_entry(fam: Family, y: np.ndarray, theta: np.ndarray, i: int, j: int
 def _hessian_entry_fn(fam: Family, i: int, j: int) -> Callable:
     sym = fam.symbolic
     return _sym.lambdify((*sym.y, *sym.theta), sym.hessian[i, j])
+
+
+@dataclass(frozen=True)
+class Convergence:
+    """Errors of Monte Carlo estimates against the exact values as n grows.
+
+    ``error[q]`` and ``stderr[q]`` have one entry per sample size in ``ns``:
+    the largest absolute error over the entries of quantity ``q`` and the
+    standard error of that same entry.
+    """
+
+    family: str
+    ns: np.ndarray
+    error: dict[str, np.ndarray]
+    stderr: dict[str, np.ndarray]
+
+
+def mc_convergence(
+    fam: Family,
+    theta: Any,
+    ns: Any,
+    rng: np.random.Generator,
+    quantities: tuple[str, ...] = ("score_mean", "fisher_outer", "fisher_neg_hessian"),
+    theta_q: Any = None,
+) -> Convergence:
+    """Run :func:`mc_check` at each sample size in ``ns`` and collect the errors.
+
+    >>> import numpy as np, natgrad_lib as ng
+    >>> conv = mc_convergence(ng.family("poisson"), [2.0], [100, 10_000], np.random.default_rng(0))
+    >>> bool(conv.error["score_mean"][1] < conv.error["score_mean"][0])
+    True
+    """
+    ns_arr = np.asarray(ns)
+    if ns_arr.ndim != 1 or ns_arr.size == 0:
+        raise ValueError(f"ns must be a non-empty 1-d sequence of sample sizes, got {ns!r}")
+    for q in quantities:
+        if q not in QUANTITIES:
+            raise ValueError(f"quantities must be among {sorted(QUANTITIES)}, got {q!r}")
+    err = {q: np.empty(ns_arr.size) for q in quantities}
+    se = {q: np.empty(ns_arr.size) for q in quantities}
+    for t, n in enumerate(ns_arr):
+        rep = mc_check(fam, theta, int(n), rng, theta_q=theta_q)
+        for q in quantities:
+            rows = [r for r in rep.rows if r.quantity == q]
+            worst = max(rows, key=lambda r: abs(r.estimate - r.exact))
+            err[q][t] = abs(worst.estimate - worst.exact)
+            se[q][t] = worst.stderr
+    return Convergence(fam.name, ns_arr, err, se)
