@@ -50,6 +50,27 @@ def _lse1_numpy(*xs: np.ndarray) -> np.ndarray:
 _NUMERIC_MODULES: list = [{"LogOnePlusSumExp": _lse1_numpy}, "scipy", "numpy"]
 
 
+def as_expr(value, argname: str = "expr") -> sp.Expr:
+    """A sympy object from a sympy object or a plain number; strings are refused.
+
+    No string from a user is ever parsed (``sympify`` would evaluate it).
+
+    >>> as_expr(2), as_expr(0.5)
+    (2, 0.500000000000000)
+    >>> as_expr("x")
+    Traceback (most recent call last):
+    ...
+    TypeError: expr must be a sympy expression or a number, got 'x' of type str
+    """
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return sp.Integer(int(value)) if float(value).is_integer() else sp.Float(float(value))
+    raise TypeError(
+        f"{argname} must be a sympy expression or a number, got {value!r} of type {type(value).__name__}"
+    )
+
+
 def explicit(expr: sp.Expr) -> sp.Expr:
     """Rewrite the stable helper functions into elementary functions."""
     return expr.replace(
@@ -83,8 +104,28 @@ def exp_as_powers(logp: sp.Expr, ysyms: Sequence[sp.Symbol]) -> sp.Expr:
 
 
 def lambdify(args: Sequence[sp.Symbol], expr) -> Callable:
-    """Vectorized numpy function of ``args`` (common subexpressions shared)."""
-    return sp.lambdify(list(args), expr, modules=_NUMERIC_MODULES, cse=True)
+    """Vectorized numpy function of ``args`` (common subexpressions shared).
+
+    Floating-point warnings are silenced inside the generated function: the
+    callers check every result for NaN and infinities and raise a clear error
+    instead (see ``families._guard``).
+    """
+    fn = sp.lambdify(list(args), expr, modules=_NUMERIC_MODULES, cse=True)
+
+    def quiet(*values):
+        with np.errstate(all="ignore"):
+            return fn(*values)
+
+    quiet.__doc__ = fn.__doc__
+    _KEEP_ALIVE.append(fn)
+    return quiet
+
+
+# lambdify registers each generated function's source in linecache and removes
+# it when the function is garbage-collected; a collection while doctest scans
+# linecache can then fail at random (KeyError '<lambdifygenerated-N>').  The
+# generated functions are cached by their families anyway, so keep them alive.
+_KEEP_ALIVE: list[Callable] = []
 
 
 def simplify_entry(expr: sp.Expr) -> sp.Expr:
@@ -104,7 +145,7 @@ def is_zero(expr: sp.Expr) -> bool:
     >>> is_zero(p / (1 - p) - 1 / (1 - p) + 1)
     True
     """
-    expr = explicit(sp.sympify(expr))
+    expr = explicit(as_expr(expr))
     if expr == 0:
         return True
     for step in (sp.expand, lambda e: sp.cancel(sp.together(e)), sp.simplify):

@@ -269,7 +269,7 @@ class Family:
     @property
     def regular(self) -> bool:
         """False when the support depends on theta (the regularity conditions fail)."""
-        ends = {sp.sympify(self.support.lower), sp.sympify(self.support.upper)}
+        ends = {_sym.as_expr(self.support.lower), _sym.as_expr(self.support.upper)}
         free = set().union(*(e.free_symbols for e in ends))
         return not (free & set(self._theta_syms))
 
@@ -286,7 +286,7 @@ class Family:
         >>> fam.expect(y**2)
         lam*(lam + 1)
         """
-        expr = sp.sympify(expr)
+        expr = _sym.as_expr(expr)
         if self.support.kind == "finite":
             return self._expect_finite(expr)
         expr = sp.expand(_sym.explicit(expr))
@@ -444,7 +444,7 @@ class Family:
     def _support_bounds(self, theta: np.ndarray | None) -> tuple[Any, Any]:
         ends = []
         for end in (self.support.lower, self.support.upper):
-            end = sp.sympify(end)
+            end = _sym.as_expr(end)
             if end.free_symbols:
                 if theta is None:
                     raise ValueError(f"the support of {self.name} depends on theta; pass theta")
@@ -606,7 +606,7 @@ class Reparametrized(Family):
         description: str,
     ) -> None:
         phi = tuple(p.symbol() for p in params)
-        g = tuple(sp.sympify(e) for e in to_base(*phi))
+        g = tuple(_as_expr(e, "to_base") for e in to_base(*phi))
         if len(g) != parent.k or len(phi) != parent.k:
             raise ValueError(
                 f"to_base must return {parent.k} expressions for {parent.k} new parameters, "
@@ -624,7 +624,9 @@ class Reparametrized(Family):
         if sp.simplify(jac.det()) == 0:
             raise ValueError(f"to_base is not invertible: its Jacobian determinant is 0 ({jac})")
         self.jacobian = jac
-        self._from_base = tuple(sp.sympify(e) for e in from_base(*parent._theta_syms)) if from_base else None
+        self._from_base = (
+            tuple(_as_expr(e, "from_base") for e in from_base(*parent._theta_syms)) if from_base else None
+        )
         super().__init__(
             name,
             params,
@@ -632,8 +634,8 @@ class Reparametrized(Family):
             parent._logpdf_expr.subs(self._sub, simultaneous=True),
             Support(
                 parent.support.kind,
-                sp.sympify(parent.support.lower).subs(self._sub),
-                sp.sympify(parent.support.upper).subs(self._sub),
+                _sym.as_expr(parent.support.lower).subs(self._sub),
+                _sym.as_expr(parent.support.upper).subs(self._sub),
                 parent.support.outcomes,
                 parent.support.description,
             ),
@@ -718,6 +720,16 @@ class Reparametrized(Family):
         th = self._parent.check_theta(theta_base, "theta_base")
         out = self._from_num(*np.moveaxis(th, -1, 0))
         return np.stack([_broadcast(o, th.shape[:-1]) for o in out], axis=-1)
+
+
+def _as_expr(value: Any, argname: str) -> sp.Expr:
+    try:
+        return _sym.as_expr(value, argname)
+    except TypeError:
+        raise TypeError(
+            f"{argname} must return sympy expressions in the new parameters, got {value!r} "
+            f"of type {type(value).__name__}"
+        ) from None
 
 
 def _broadcast(value: Any, shape: tuple[int, ...]) -> np.ndarray:

@@ -120,7 +120,7 @@ def _probe_points(symbols: list[sp.Symbol], seed: int) -> list[dict]:
 def _zero(expr: sp.Basic, symbols: list[sp.Symbol], seed: int = 0) -> tuple[bool, str]:
     """Is ``expr`` (scalar or matrix) identically zero?  Returns (verdict, method)."""
     entries = list(expr) if isinstance(expr, sp.MatrixBase) else [expr]
-    entries = [_sym.explicit(sp.sympify(e)) for e in entries]
+    entries = [_sym.explicit(_sym.as_expr(e)) for e in entries]
     free = sorted(set().union(*(e.free_symbols for e in entries)) | set(symbols), key=str)
     for pt in _probe_points(free, seed):
         for e in entries:

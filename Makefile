@@ -1,0 +1,66 @@
+# natgrad: build the book, run the tests.  `make` = `make book`.
+.DEFAULT_GOAL := book
+SHELL := /bin/bash
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+JB     := $(VENV)/bin/jupyter-book
+STAMP  := $(VENV)/.installed
+PORT   ?= 8000
+# Python 3.11 if the machine has it, else whatever python3 is.
+PYTHON ?= $(shell command -v python3.11 >/dev/null 2>&1 && echo python3.11 || echo python3)
+
+# Headless matplotlib.  Tests and benchmarks use Agg.  The book's kernels must
+# use the inline backend: under Agg, ipykernel would not capture figures and
+# the chapters would lose their plots (ipykernel only picks the inline backend
+# when MPLBACKEND is unset).  Both are non-interactive; neither needs a display.
+# NATGRAD_STATIC=1: explorers emit only their static fallback (no kernel in the HTML).
+BOOK_ENV := MPLBACKEND=module://matplotlib_inline.backend_inline NATGRAD_STATIC=1
+TEST_ENV := MPLBACKEND=Agg
+
+.PHONY: book test serve bench clean distclean install
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# pip runs only when a requirements file or pyproject.toml changed.
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt -r requirements-dev.txt
+	$(PY) -m pip install --disable-pip-version-check -q --no-deps -e .
+	@# Build matplotlib's font cache now: if a chapter did it, its "building the
+	@# font cache" message would land on stderr and fail the build.
+	MPLBACKEND=Agg $(PY) -c "import matplotlib.pyplot"
+	touch $@
+
+install: $(STAMP)
+
+# Execute every chapter (jupyter-cache: unchanged chapters are not re-run)
+# and build the HTML into _build/html.  Any warning fails the build.  Sphinx
+# builds incrementally and would not repeat the warnings of a page that did not
+# change, so after a failed build the next one re-reads every page (--all).
+book: $(STAMP)
+	@fresh=--all; [ -f _build/.book-ok ] && fresh=; rm -f _build/.book-ok; \
+	echo "$(JB) build $$fresh . -n -W --keep-going"; \
+	$(BOOK_ENV) $(JB) build $$fresh . -n -W --keep-going && touch _build/.book-ok
+
+# Unit tests + doctests of natgrad_lib + the book build test.
+test: $(STAMP)
+	$(TEST_ENV) $(PY) -m pytest
+
+# Read the built book at http://127.0.0.1:$(PORT)/ (loopback only).
+serve: book
+	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+# Run every benchmarks/bench_*.py and print its figures.
+bench: $(STAMP)
+	@shopt -s nullglob; files=(benchmarks/bench_*.py); \
+	if [ $${#files[@]} -eq 0 ]; then echo "no benchmarks/bench_*.py yet"; exit 0; fi; \
+	for f in "$${files[@]}"; do echo "== $$f"; $(TEST_ENV) $(PY) "$$f" || exit 1; done
+
+# Remove build outputs and caches (keeps .venv; `make distclean` removes it too).
+clean:
+	rm -rf _build .pytest_cache .hypothesis *.egg-info
+	find . -path ./$(VENV) -prune -o -type d \( -name __pycache__ -o -name .ipynb_checkpoints \) -print0 | xargs -0 -r rm -rf
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,199 @@
+"""Fixtures for the browser quality gate: serve the built book, drive headless Chromium.
+
+The built HTML is read from ``$NATGRAD_HTML`` (default ``<repo>/_build/html``).  With the
+default root the book is (re)built first when it is missing or older than its sources; a
+root given through ``NATGRAD_HTML`` is used as it is.  Every request to a host other than
+127.0.0.1/localhost is aborted and recorded, so a page that reaches for a CDN fails.
+
+See README.md beside this file.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from natgrad_pages import HTML_ROOT, LOCAL_HOSTS, REPO, SCREENSHOTS
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    # Without these Chromium phones home, and the closed network refuses it.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _require(message: str) -> None:
+    """Skip when a prerequisite is missing; in CI (CI set) fail, so the gate never silently opens."""
+    if os.environ.get("CI"):
+        pytest.fail(message + " (CI is set, so this is an error, not a skip)", pytrace=False)
+    pytest.skip(message)
+
+
+# --------------------------------------------------------------------------- build
+
+
+def _sources_mtime(source: Path) -> float:
+    newest = 0.0
+    # What the book is made of: pages, config, bibliography, and the library the chapters run.
+    patterns = ["*.md", "*.yml", "*.bib", "*.ipynb", "chapters/**/*", "_static/**/*", "natgrad_lib/**/*.py"]
+    for pattern in patterns:
+        for path in source.glob(pattern):
+            if path.is_file():
+                newest = max(newest, path.stat().st_mtime)
+    return newest
+
+
+def _build_is_fresh() -> bool:
+    # Sphinx rewrites .buildinfo whenever it writes pages; _build_book touches it too.
+    stamp = HTML_ROOT / ".buildinfo"
+    return stamp.is_file() and stamp.stat().st_mtime >= _sources_mtime(REPO)
+
+
+def _build_book() -> int:
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb) if jb.exists() else (shutil.which("jupyter-book") or "jupyter-book")]
+    cmd += ["build", str(REPO), "-n", "-W", "--keep-going"]
+    # The kernels must use the inline backend (the Makefile's BOOK_ENV), not the tests' Agg.
+    env = dict(os.environ, MPLBACKEND="module://matplotlib_inline.backend_inline", NATGRAD_STATIC="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
+    log = REPO / "_build" / "browser-tests-build.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        rc = subprocess.run(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
+    stamp = HTML_ROOT / ".buildinfo"
+    if stamp.is_file():  # a no-op build leaves it alone; mark the HTML as checked against today's sources
+        os.utime(stamp)
+    return rc
+
+
+@pytest.fixture(scope="session")
+def html_root(browser_stats: dict) -> Path:
+    """The built book; builds ``<repo>/_build/html`` first when missing or stale."""
+    if "NATGRAD_HTML" not in os.environ and not _build_is_fresh():
+        rc = _build_book()
+        browser_stats["built"] = f"built by the browser tests (jupyter-book exit code {rc})"
+    if not (HTML_ROOT / "index.html").is_file() and not any(HTML_ROOT.glob("*.html")):
+        pytest.fail(f"no built book at {HTML_ROOT} (see _build/browser-tests-build.log)", pytrace=False)
+    return HTML_ROOT
+
+
+# --------------------------------------------------------------------------- server
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(html_root: Path):
+    """``http://127.0.0.1:<free port>/`` serving the built book from a thread."""
+    handler = functools.partial(_QuietHandler, directory=str(html_root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="book-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+# --------------------------------------------------------------------------- browser
+
+
+def _chromium_path() -> str | None:
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        install = ["apt-get", "install", "-y", "-qq", "chromium"]
+        quiet = {"env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "check": False}
+        if subprocess.run(install, **quiet).returncode != 0:
+            subprocess.run(["apt-get", "update", "-qq"], **quiet)
+            subprocess.run(install, **quiet)
+        return shutil.which("chromium")
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless system Chromium for the session (never a downloaded browser)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _require("the playwright Python package is missing: pip install -r requirements-dev.txt")
+    executable = _chromium_path()
+    if executable is None:
+        _require("no Chromium: install it with `apt-get install -y chromium` (Debian) and rerun")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="session")
+def browser_context(browser):
+    """A context whose every non-loopback request is aborted and recorded in ``context.blocked``."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    context.blocked = []  # type: ignore[attr-defined]
+
+    def guard(route) -> None:
+        url = route.request.url
+        parts = urlsplit(url)
+        if parts.scheme in {"http", "https"} and parts.hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            context.blocked.append(url)  # type: ignore[attr-defined]
+            route.abort("blockedbyclient")
+
+    context.route("**/*", guard)
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def browser_stats() -> dict:
+    return STATS
+
+
+STATS: dict = {"pages": 0, "math": 0, "mjx": 0, "animations": 0, "fallbacks": 0, "widgets": 0, "links": 0, "images": 0}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the browser tests last, after the book build test has (re)built the book."""
+    here = Path(__file__).parent
+    browser_items = [item for item in items if here in Path(str(item.path)).parents]
+    if browser_items:
+        others = [item for item in items if here not in Path(str(item.path)).parents]
+        items[:] = others + browser_items
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if not STATS["pages"] and not STATS["links"]:
+        return
+    tr = terminalreporter
+    tr.section("browser quality gate")
+    tr.write_line(f"html root:      {HTML_ROOT}" + (f"  ({STATS['built']})" if "built" in STATS else ""))
+    tr.write_line(f"pages opened:   {STATS['pages']}   screenshots: {SCREENSHOTS}")
+    tr.write_line(f"math elements:  {STATS['math']} (mjx-container: {STATS['mjx']})")
+    tr.write_line(f"animations:     {STATS['animations']} played   static fallbacks: {STATS['fallbacks']}   widget views: {STATS['widgets']}")
+    tr.write_line(f"images:         {STATS['images']}   internal links checked: {STATS['links']}")

@@ -1,0 +1,294 @@
+"""The built book, opened page by page in headless Chromium, offline.
+
+One test per page checks that the page loads with visible text, logs no console error,
+makes no failed or off-machine request, has all its math typeset by MathJax, gives every
+image alt text, plays every to_jshtml animation and shows every explorer's static
+fallback.  A second test per page checks every internal link and #anchor against the
+built files.  Each page is saved as ``_build/screenshots/<page>.png``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from natgrad_pages import (
+    ALLOWED_PROBLEMS,
+    HTML_ROOT,
+    LOCAL_HOSTS,
+    SCREENSHOTS,
+    discover_pages,
+    parse_html,
+    redirect_pages,
+    redirect_target,
+)
+
+pytestmark = pytest.mark.book  # needs the built book; deselect with -m "not book"
+
+PAGES = discover_pages()
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+# Runs in the page after "load": waits for MathJax 3 to finish, then measures.
+INSPECT_JS = r"""
+async () => {
+  const out = {};
+  const mj = window.MathJax;
+  out.mathjax = !!(mj && mj.startup && mj.startup.promise);
+  if (out.mathjax) {
+    await Promise.race([mj.startup.promise, new Promise(r => setTimeout(r, 15000))]);
+  }
+  const main = document.querySelector('article.bd-article')
+            || document.querySelector('main') || document.body;
+  out.mainText = (main.innerText || '').trim().length;
+
+  const raw = /\\\(|\\\[|\$\$|\\begin\{/;
+  const maths = [...document.querySelectorAll('.math')];
+  out.math = maths.length;
+  out.mjx = document.querySelectorAll('mjx-container').length;
+  out.mjxErrors = [...document.querySelectorAll('mjx-merror')]
+      .map(e => (e.getAttribute('data-mjx-error') || e.textContent).slice(0, 100));
+  out.rawMath = [];
+  for (const el of maths) {
+    const copy = el.cloneNode(true);
+    copy.querySelectorAll('mjx-container').forEach(m => m.remove());
+    const text = copy.textContent.trim();
+    if (raw.test(text) || !el.querySelector('mjx-container')) {
+      out.rawMath.push(text.slice(0, 100) || el.outerHTML.slice(0, 100));
+    }
+  }
+  // In prose (outside code, math and scripts) TeX delimiters or control words such as
+  // \mathbb mean TeX nobody typeset, and a |---| row is a Markdown table left as text.
+  const skip = 'pre, code, script, style, textarea, mjx-container, .math, .highlight';
+  const texWord = /\\\(|\\\[|\$\$|\\[A-Za-z]{2,}/;
+  const tableRule = /\|\s*:?[-\u2013\u2014]+:?\s*\|/;
+  const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+  out.rawProse = [];
+  out.rawTables = [];
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (n.parentElement.closest(skip)) continue;
+    if (texWord.test(n.nodeValue)) out.rawProse.push(n.nodeValue.trim().slice(0, 100));
+    if (tableRule.test(n.nodeValue)) {
+      const text = (n.parentElement.closest('p, li, td, dd') || n.parentElement).textContent.trim().slice(0, 100);
+      if (!out.rawTables.includes(text)) out.rawTables.push(text);
+    }
+  }
+
+  out.images = [...document.images].map(img => ({
+    src: (img.getAttribute('src') || '').slice(0, 80),
+    id: img.id,
+    alt: (img.getAttribute('alt') || '').trim(),
+    broken: !!img.getAttribute('src') && img.complete && img.naturalWidth === 0,
+  }));
+
+  out.fallbacks = [...document.querySelectorAll('.natgrad-static-fallback')].map(el => {
+    const r = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    return {
+      html: el.outerHTML.slice(0, 100),
+      visible: r.width > 0 && r.height > 0 && style.visibility !== 'hidden',
+      animation: !!el.querySelector('div.animation img[src]'),
+      image: [...el.querySelectorAll('img')].some(i => i.naturalWidth > 0),
+    };
+  });
+  out.widgets = document.querySelectorAll(
+      'script[type="application/vnd.jupyter.widget-view+json"]').length
+      + (document.querySelector('script[type="application/vnd.jupyter.widget-view+json"]')
+         ? 0 : document.querySelectorAll('.jupyter-widgets').length);
+  return out;
+}
+"""
+
+# Fingerprint of an animation's state: the frame shown and the slider position.
+_FRAME = "img.src.length + ':' + img.src.slice(-48) + '@' + (slider ? slider.value : '')"
+FRAME_JS = f"([img, slider]) => {_FRAME}"
+FRAME_CHANGED_JS = f"([img, slider, before]) => {_FRAME} !== before"
+
+
+def _page_id(page: str) -> str:
+    return page.removesuffix(".html")
+
+
+def _allowed(text: str) -> bool:
+    return any(pattern in text for pattern, _reason in ALLOWED_PROBLEMS)
+
+
+def _short(text: str, n: int = 140) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+def _capped(label: str, texts: list[str], limit: int = 5) -> list[str]:
+    """One line per finding, at most ``limit`` of them, then a count of the rest."""
+    lines = [f"{label}: {text!r}" for text in texts[:limit]]
+    if len(texts) > limit:
+        lines.append(f"{label}: ... and {len(texts) - limit} more")
+    return lines
+
+
+def _check_animations(page, problems: list[str]) -> int:
+    """Click Play on every to_jshtml animation; its frame must change within 2 s."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    animations = page.locator("div.animation")
+    count = animations.count()
+    for i in range(count):
+        anim = animations.nth(i)
+        img = anim.locator("img[id^='_anim_img']")
+        play = anim.locator("button[onclick*='.play_animation(']")
+        if img.count() != 1 or play.count() != 1:
+            problems.append(f"animation #{i + 1}: no _anim_img or no Play button (not a to_jshtml animation?)")
+            continue
+        slider = anim.locator("input.anim-slider")
+        handles = [img.element_handle(), slider.element_handle() if slider.count() else None]
+        before = page.evaluate(FRAME_JS, handles)
+        if play.is_visible():
+            play.click()
+        else:  # e.g. inside a closed dropdown: still must play
+            play.dispatch_event("click")
+        try:
+            page.wait_for_function(FRAME_CHANGED_JS, arg=[*handles, before], timeout=2000)
+        except PlaywrightTimeout:
+            problems.append(f"animation #{i + 1}: Play clicked, frame did not change within 2 s")
+        anim.locator("button[onclick*='.pause_animation(']").evaluate_all("bs => bs.forEach(b => b.click())")
+    return count
+
+
+@pytest.mark.parametrize("page_path", PAGES, ids=_page_id)
+def test_page(page_path: str, base_url: str, browser_context, browser_stats: dict) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout  # after the fixture's import check
+
+    page = browser_context.new_page()
+    page.set_default_timeout(15000)
+    console: list[str] = []
+    failed: list[str] = []
+    page.on("console", lambda m: m.type == "error" and console.append(f"{m.text} [{m.location.get('url', '')}]"))
+    page.on("pageerror", lambda e: console.append(f"uncaught: {e}"))
+    page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
+    page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.url} (HTTP {r.status})"))
+    blocked_before = len(browser_context.blocked)
+    problems: list[str] = []
+    try:
+        response = page.goto(base_url + page_path, wait_until="load")
+        status = response.status if response else None
+        if status != 200:
+            pytest.fail(f"{page_path}: HTTP status {status} (is it in _toc.yml but not built?)", pytrace=False)
+        info = page.evaluate(INSPECT_JS)
+        try:
+            page.wait_for_load_state("networkidle", timeout=5000)  # late fonts and images
+        except PlaywrightTimeout:
+            problems.append("network never went idle within 5 s after load")
+
+        # A page is never blank.
+        if info["mainText"] < 20:
+            problems.append(f"main content is (nearly) blank: {info['mainText']} visible characters")
+
+        # Math: MathJax present where there is math, every element typeset, no TeX errors.
+        if (info["math"] or info["rawProse"]) and not info["mathjax"]:
+            problems.append(f"{info['math']} math elements but MathJax 3 never started")
+        problems += _capped("math element not typeset", info["rawMath"])
+        problems += _capped("raw TeX in the text (not typeset)", info["rawProse"])
+        problems += _capped("Markdown table left as text", info["rawTables"])
+        for text in info["mjxErrors"]:
+            problems.append(f"MathJax error: {text!r}")
+
+        # Images: alt text for every one, and none broken.
+        for img in info["images"]:
+            name = img["id"] or img["src"]
+            if not img["alt"]:
+                problems.append(f"<img> without alt text: {_short(name, 80)!r}")
+            if img["broken"]:
+                problems.append(f"<img> failed to load: {_short(name, 80)!r}")
+
+        # Animations play; explorers show their static fallback.
+        animations = _check_animations(page, problems)
+        for fb in info["fallbacks"]:
+            if not fb["visible"]:
+                problems.append(f"static fallback not visible: {fb['html']!r}")
+            if not (fb["animation"] or fb["image"]):
+                problems.append(f"static fallback holds no animation and no loaded <img>: {fb['html']!r}")
+        if info["widgets"] and not info["fallbacks"]:
+            problems.append(f"{info['widgets']} ipywidgets views but no .natgrad-static-fallback element")
+
+        shot = SCREENSHOTS / Path(page_path).with_suffix(".png")
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shot), full_page=True)
+    finally:
+        page.close()
+
+    blocked = browser_context.blocked[blocked_before:]
+    problems += [f"off-machine request blocked: {_short(url)}" for url in blocked]
+    problems += [
+        f"console error: {_short(text)}"
+        for text in console
+        if not _allowed(text) and not (blocked and "ERR_BLOCKED_BY_CLIENT" in text)
+    ]
+    problems += [f"failed request: {_short(text)}" for text in failed if not _allowed(text) and text.split(" (")[0] not in blocked]
+
+    browser_stats["pages"] += 1
+    browser_stats["math"] += info["math"]
+    browser_stats["mjx"] += info["mjx"]
+    browser_stats["images"] += len(info["images"])
+    browser_stats["animations"] += animations
+    browser_stats["fallbacks"] += len(info["fallbacks"])
+    browser_stats["widgets"] += info["widgets"]
+    if problems:
+        pytest.fail(f"{page_path}: {len(problems)} problem(s)\n  " + "\n  ".join(problems), pytrace=False)
+
+
+def _resolve(page: str, href: str) -> tuple[str, str] | None:
+    """(target path relative to the HTML root, fragment) for an internal link, else None."""
+    parts = urlsplit(href)
+    if parts.scheme in {"http", "https"}:
+        if parts.hostname not in LOCAL_HOSTS:
+            return None  # external: not followed offline
+        target = parts.path.lstrip("/")
+    elif parts.scheme or href.startswith("//"):
+        return None  # mailto:, javascript:, data:, protocol-relative hosts
+    elif not parts.path:
+        target = page  # "#anchor" on the same page
+    else:
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(page), unquote(parts.path)))
+    return target, unquote(parts.fragment)
+
+
+@pytest.mark.parametrize("page_path", PAGES, ids=_page_id)
+def test_links(page_path: str, html_root: Path, browser_stats: dict) -> None:
+    """Every relative (or 127.0.0.1) link resolves to a built file and, with #fragment, an id there."""
+    source = html_root / page_path
+    if not source.is_file():
+        pytest.fail(f"{page_path} is in the table of contents but was not built", pytrace=False)
+    problems = []
+    hrefs = parse_html(source).hrefs
+    for href in hrefs:
+        resolved = _resolve(page_path, href)
+        if resolved is None:
+            continue
+        browser_stats["links"] += 1
+        target, fragment = resolved
+        path = html_root / target
+        if target.startswith("..") or not (path.is_file() or (path / "index.html").is_file()):
+            problems.append(f"{href!r}: no file {target}")
+            continue
+        if path.is_dir():
+            path = path / "index.html"
+        if fragment and path.suffix == ".html" and fragment not in parse_html(path).ids:
+            problems.append(f"{href!r}: no id or name {fragment!r} in {target}")
+    if problems:
+        pytest.fail(f"{page_path}: {len(problems)} broken link(s)\n  " + "\n  ".join(problems), pytrace=False)
+
+
+@pytest.mark.parametrize("stub", redirect_pages())
+def test_redirects_resolve(stub: str, html_root: Path) -> None:
+    """jupyter-book's index.html redirect points at a page that exists."""
+    path = html_root / stub
+    assert path.is_file(), f"{stub} was not built"
+    target = redirect_target(path).split("#")[0]
+    assert (html_root / posixpath.dirname(stub) / target).is_file(), f"{stub} redirects to missing {target}"
+
+
+def test_every_page_is_listed() -> None:
+    """Guard against an empty gate: the page list is not empty when a book exists."""
+    if not HTML_ROOT.is_dir() and not PAGES:
+        pytest.skip(f"no book at {HTML_ROOT} and no _toc.yml beside it")
+    assert PAGES, f"no pages found under {HTML_ROOT}"
