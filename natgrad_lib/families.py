@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -161,11 +160,30 @@ class Symbolic:
         return f"<Symbolic {self._family.name}: log p = {self.logpdf}>"
 
 
+class _LazyFunctions(Mapping):
+    """A read-only mapping whose values are built by their factory on first access."""
+
+    def __init__(self, factories: dict[str, Callable[[], Callable]]) -> None:
+        self._factories = factories
+        self._built: dict[str, Callable] = {}
+
+    def __getitem__(self, key: str) -> Callable:
+        if key not in self._built:
+            self._built[key] = self._factories[key]()
+        return self._built[key]
+
+    def __iter__(self):
+        return iter(self._factories)
+
+    def __len__(self) -> int:
+        return len(self._factories)
+
+
 def _display(obj):
     """Simplify for reading; stable helper functions become elementary ones."""
     if isinstance(obj, sp.MatrixBase):
         return obj.applyfunc(_display)
-    return _sym.simplify_entry(obj) if obj.has(_sym.LogOnePlusSumExp) else obj
+    return sp.factor(_sym.simplify_entry(obj)) if obj.has(_sym.LogOnePlusSumExp) else obj
 
 
 def _assumptions(s: sp.Symbol) -> dict[str, bool]:
@@ -380,16 +398,17 @@ class Family:
     # ----------------------------------------------------------------- numeric
     @functools.cached_property
     def _num(self) -> Mapping[str, Callable]:
+        """Generated numpy functions, each compiled on first use (the Fisher and KL
+        need symbolic expectations, which a call to ``score`` should not wait for)."""
         sym = self.symbolic
         args = (*self._y_syms, *self._theta_syms)
-        q = sym.theta_q
-        return MappingProxyType(
+        return _LazyFunctions(
             {
-                "logpdf": _sym.lambdify(args, self._logpdf_expr),
-                "score": _sym.lambdify(args, list(sym.score)),
-                "hessian": _sym.lambdify(args, list(sym.hessian)),
-                "fisher": _sym.lambdify(self._theta_syms, list(sym.fisher_raw)),
-                "kl": _sym.lambdify((*self._theta_syms, *q), sym.kl_raw),
+                "logpdf": lambda: _sym.lambdify(args, self._logpdf_expr),
+                "score": lambda: _sym.lambdify(args, list(sym.score)),
+                "hessian": lambda: _sym.lambdify(args, list(sym.hessian)),
+                "fisher": lambda: _sym.lambdify(self._theta_syms, list(sym.fisher_raw)),
+                "kl": lambda: _sym.lambdify((*self._theta_syms, *sym.theta_q), sym.kl_raw),
             }
         )
 

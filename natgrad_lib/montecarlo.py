@@ -71,6 +71,8 @@ class MCReport:
             raise ValueError(f"quantity must be one of {sorted(QUANTITIES)}, got {quantity!r}")
         rows = [r for r in self.rows if r.quantity == quantity]
         if quantity == "kl":
+            if not rows:
+                raise ValueError("this report was made with kl=False: it has no KL row")
             return getattr(rows[0], field)
         k = len(self.params)
         if quantity == "score_mean":
@@ -180,6 +182,7 @@ def mc_check(
     n: int,
     rng: np.random.Generator,
     theta_q: Any = None,
+    kl: bool = True,
 ) -> MCReport:
     r"""Monte Carlo estimates, with standard errors, of the score moments, Fisher and KL.
 
@@ -196,6 +199,8 @@ def mc_check(
     theta_q : array_like, shape (k,), optional
         Second parameter for ``KL(p_theta || p_theta_q)``; by default a nearby
         point, each coordinate moved by ``0.2 / sqrt(I_ii(theta))``.
+    kl : bool
+        Include the KL row (set False for a family whose KL has no closed form).
 
     Returns
     -------
@@ -219,7 +224,12 @@ def mc_check(
     th = fam.check_theta(theta)
     if th.ndim != 1:
         raise ValueError(f"theta must be a single parameter vector of shape ({fam.k},), got shape {th.shape}")
-    tq = _default_theta_q(fam, th) if theta_q is None else fam.check_theta(theta_q, "theta_q")
+    if not kl:
+        tq = th
+    elif theta_q is None:
+        tq = _default_theta_q(fam, th)
+    else:
+        tq = fam.check_theta(theta_q, "theta_q")
     if tq.shape != th.shape:
         raise ValueError(f"theta_q must have shape {th.shape}, got shape {tq.shape}")
 
@@ -266,6 +276,8 @@ def mc_check(
             rows.append(MCRow("fisher_neg_hessian", (i, j), est, se, float(negh_ex[i, j]),
                               _z(est, se, negh_ex[i, j])))
 
+    if not kl:
+        return MCReport(fam.name, fam.params, th, tq, n, tuple(rows))
     diff = np.asarray(fam._num["logpdf"](*feats, *cols), dtype=float) - fam.logpdf(y, tq)
     est, se = _mean_and_se(diff)
     kl_ex = float(fam.kl(th, tq))

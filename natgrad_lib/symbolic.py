@@ -44,11 +44,16 @@ class IdentityCheck:
     holds: bool
     method: str  # "symbolic", "numeric" (40 digits at random points) or "counterexample"
     explanation: str = ""
+    #: The displayed equation: a chain of (LaTeX label or sympy value, relation) pairs.
+    display: tuple = ()
 
     def latex(self, names: dict | None = None) -> str:
-        lhs = sp.latex(self.lhs, symbol_names=names or {})
-        rhs = sp.latex(self.rhs, symbol_names=names or {})
-        return f"{lhs} = {rhs}" if self.holds else rf"{lhs} \neq {rhs}"
+        """What was computed, e.g. ``E[s] = 0`` or ``E[s] = -1/theta \\neq 0``."""
+        parts = []
+        for item, relation in self.display or ((self.lhs, "="), (self.rhs, "")):
+            text = item if isinstance(item, str) else sp.latex(item, symbol_names=names or {})
+            parts.append(text + (f" {relation} " if relation else ""))
+        return "".join(parts)
 
 
 @dataclass(frozen=True)
@@ -191,34 +196,44 @@ def verify_identities(fam: Family) -> IdentityReport:
     s = sym.score
     mean_s = s.applyfunc(lambda e: sp.simplify(fam.expect(e)))
     ok, how = _zero(mean_s, theta)
+    if ok and how == "symbolic":
+        mean_s = sp.zeros(k, 1)  # proved zero: show it as zero, not as an unsimplified sum
+    mean_shown = _matrix_or_scalar(_display(mean_s))
+    e_s = r"\mathbb{E}_{y\sim p(y;\theta)}[s(y;\theta)]"
     checks["a"] = IdentityCheck(
-        "a", "the score has mean zero",
-        r"\mathbb{E}_{y\sim p(y;\theta)}[s(y;\theta)] = 0",
-        sp.Symbol(r"\mathbb{E}_{y\sim p(y;\theta)}[s(y;\theta)]"),
-        _matrix_or_scalar(mean_s), ok, how,
+        "a", "the score has mean zero", e_s + " = 0",
+        sp.Symbol(e_s), mean_shown, ok, how,
         "" if ok else note or "The score does not have mean zero.",
+        ((e_s, "="), (mean_shown, "")) if ok else ((e_s, "="), (mean_shown, r"\neq"), ("0", "")),
     )
 
     # (b) the covariance of the score equals E[s s^T]
     outer = sym.fisher_raw
     cov = outer - mean_s * mean_s.T
     ok, how = _zero(cov - outer, theta)
+    outer_shown = _matrix_or_scalar(_display(outer))
+    cov_s, outer_s = r"\operatorname{Cov}_{y\sim p(y;\theta)}[s]", r"\mathbb{E}[s s^\top]"
     checks["b"] = IdentityCheck(
         "b", "the covariance of the score is E[s s^T]",
         r"\operatorname{Cov}[s] = \mathbb{E}[s s^\top]",
-        sp.Symbol(r"\operatorname{Cov}_{y\sim p(y;\theta)}[s]"),
-        _matrix_or_scalar(_display(outer)), ok, how,
+        sp.Symbol(cov_s), outer_shown, ok, how,
         "" if ok else "Cov[s] = E[s s^T] - E[s]E[s]^T, and E[s] is not zero here (see (a)).",
+        ((cov_s, "="), (outer_s, "="), (outer_shown, "")) if ok else
+        ((cov_s, "="), (_matrix_or_scalar(_display(cov)), r"\neq"), (outer_shown, "="), (outer_s, "")),
     )
 
     # (c) E[s s^T] = E[-H]
     neg_h = sym.fisher_neg_hessian
     ok, how = _zero(outer - neg_h, theta)
+    negh_s = r"\mathbb{E}[-\nabla_\theta^2 \log p(y;\theta)]"
+    negh_shown = _matrix_or_scalar(neg_h)
     checks["c"] = IdentityCheck(
         "c", "the Fisher information is the expected negative Hessian",
-        r"\mathbb{E}[s s^\top] = \mathbb{E}[-\nabla_\theta^2 \log p(y;\theta)]",
-        _matrix_or_scalar(_display(outer)), _matrix_or_scalar(neg_h), ok, how,
+        outer_s + " = " + negh_s,
+        outer_shown, negh_shown, ok, how,
         "" if ok else note or "E[s s^T] differs from E[-H].",
+        ((outer_s, "="), (negh_s, "="), (negh_shown, "")) if ok else
+        ((outer_s, "="), (outer_shown, r"\neq"), (negh_shown, "="), (negh_s, "")),
     )
 
     # (d) KL(p_theta || p_{theta + t d}) = t^2/2 d^T I d + O(t^3)
@@ -246,10 +261,12 @@ def verify_identities(fam: Family) -> IdentityReport:
             "The first-order term does not vanish." if not ok1
             else "The second-order coefficient differs from d^T I d / 2."
         )
+    claim = r"\tfrac{t^2}{2} d^\top I(\theta) d + O(t^3)"
     checks["d"] = IdentityCheck(
         "d", "KL is locally the Fisher quadratic form",
-        r"\mathrm{KL}(p_\theta\|p_{\theta+td}) = \tfrac{t^2}{2} d^\top I(\theta) d + O(t^3)",
+        r"\mathrm{KL}(p_\theta\|p_{\theta+td}) = " + claim,
         taylor, rhs, ok, how, explanation,
+        ((taylor, "="), (rhs, "")) if ok else ((taylor, "="), (rhs, r"\neq"), (claim, "")),
     )
     names.update({di: f"d_{{{i + 1}}}" for i, di in enumerate(d)})
     return IdentityReport(fam.name, fam.params, fam.regular, checks, names)

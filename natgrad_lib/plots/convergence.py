@@ -21,8 +21,9 @@ def _axes(ax: Any, figsize=(6.4, 4.0)):
 def plot_convergence(conv: Convergence, ax: Any = None, labels: dict[str, str] | None = None):
     """Plot ``conv`` (from :func:`natgrad_lib.montecarlo.mc_convergence`).
 
-    Each quantity gets its absolute error (markers) with the standard error as
-    a band, and a dashed ``c / sqrt(n)`` line through the first standard error.
+    Each quantity gets its absolute error (markers), its standard error (dotted)
+    and a dashed ``c / sqrt(n)`` line through the first standard error.  Errors
+    that are exactly 0 are left out (a log axis cannot show them).
 
     Examples
     --------
@@ -40,14 +41,15 @@ def plot_convergence(conv: Convergence, ax: Any = None, labels: dict[str, str] |
     ns = conv.ns.astype(float)
     for q, err in conv.error.items():
         label = (labels or {}).get(q, f"${QUANTITIES[q]}$")
-        (pts,) = ax.plot(ns, np.maximum(err, 1e-300), "o-", lw=1, ms=4, label=label)
+        shown = err > 0  # an estimate that is exactly right has no place on a log axis
+        (pts,) = ax.plot(ns[shown], err[shown], "o-", lw=1, ms=4, label=label)
         se = conv.stderr[q]
         if np.all(se > 0):
-            ax.fill_between(ns, se * 0.0 + 1e-300, se, color=pts.get_color(), alpha=0.12, lw=0)
+            ax.plot(ns, se, ":", color=pts.get_color(), lw=1)
             ax.plot(ns, se[0] * np.sqrt(ns[0] / ns), "--", color=pts.get_color(), lw=1)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("sample size $n$")
     ax.set_ylabel("absolute error of the estimate")
-    ax.legend(title="dashed: $\\propto 1/\\sqrt{n}$; band: 1 s.e.", fontsize="small")
+    ax.legend(title="dotted: 1 s.e.; dashed: $\\propto 1/\\sqrt{n}$", fontsize="small")
     return fig
