@@ -60,7 +60,8 @@ class PerfectSeparationWarning(UserWarning):
 # The scaled complementary error function erfcx(x) = exp(x²) erfc(x) for x ≥ 0, from the
 # rational Chebyshev approximations of W. J. Cody, "Rational Chebyshev approximations for the
 # error function", Math. Comp. 23 (1969) 631-638 (coefficients as in netlib's specfun CALERF).
-# numpy has no erfc, and scipy is not a dependency.
+# scipy.special.erfcx exists, but the probit Hessian also needs u + λ(u) in the far left
+# tail, which cancels catastrophically unless Cody's tail term r(x) is available by itself.
 
 _CODY_A = (1.85777706184603153e-1, 3.16112374387056560e00, 1.13864154151050156e02,
            3.77485237685302021e02, 3.20937758913846947e03)
