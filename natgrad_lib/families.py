@@ -390,10 +390,13 @@ class Family:
         if self._kl_override is not None:
             return self._kl_override(tuple(theta_p), tuple(theta_q))
         lp = self._logpdf_expr
-        lq = lp.subs(dict(zip(self._theta_syms, theta_q)), simultaneous=True)
+        # Placeholders for theta_q, so that theta_p and theta_q may both contain the
+        # family's own symbols (e.g. theta_p = theta + t d, theta_q = theta).
+        q = [sp.Dummy(f"{t.name}_q", **_assumptions(t)) for t in self._theta_syms]
+        lq = lp.subs(dict(zip(self._theta_syms, q)), simultaneous=True)
         expr = self.expect(lp - lq)
-        expr = expr.subs(dict(zip(self._theta_syms, theta_p)), simultaneous=True)
-        return self._finish(expr)
+        sub = {**dict(zip(self._theta_syms, theta_p)), **dict(zip(q, theta_q))}
+        return self._finish(expr.subs(sub, simultaneous=True))
 
     # ----------------------------------------------------------------- numeric
     @functools.cached_property

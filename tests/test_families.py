@@ -180,3 +180,17 @@ def test_reparametrize_rejects_a_non_invertible_map():
 def test_reparametrize_rejects_strings():
     with pytest.raises(TypeError, match="sympy expressions"):
         ng.family("poisson").reparametrize("bad", ["a"], to_base=lambda a: ("exp(a)",))
+
+
+def test_kl_expr_accepts_the_family_symbols_on_both_sides():
+    """KL(p_{p+td} || p_p) must not collapse to 0 when theta_q reuses the symbol p."""
+    fam = ng.family("bernoulli")
+    (p,) = fam.symbolic.theta
+    t = sp.Symbol("t", real=True)
+    forward = fam.kl_expr([p + t], [p])
+    value = forward.subs({p: sp.Rational(3, 10), t: sp.Rational(1, 10)})
+    expected = fam.kl([0.4], [0.3])
+    assert float(value) == pytest.approx(float(expected), rel=1e-12)
+    gauss = ng.family("gaussian_logstd")
+    mu, ls = gauss.symbolic.theta
+    assert sp.simplify(gauss.kl_expr([mu + t, ls], [mu, ls]) - t**2 * sp.exp(-2 * ls) / 2) == 0
