@@ -18,7 +18,7 @@ PYTHON ?= $(shell command -v python3.11 >/dev/null 2>&1 && echo python3.11 || ec
 BOOK_ENV := MPLBACKEND=module://matplotlib_inline.backend_inline NATGRAD_STATIC=1
 TEST_ENV := MPLBACKEND=Agg
 
-.PHONY: book test serve bench clean distclean install
+.PHONY: book test serve bench clean distclean install assignments grade
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,24 @@ bench: $(STAMP)
 	@shopt -s nullglob; files=(benchmarks/bench_*.py); \
 	if [ $${#files[@]} -eq 0 ]; then echo "no benchmarks/bench_*.py yet"; exit 0; fi; \
 	for f in "$${files[@]}"; do echo "== $$f"; $(TEST_ENV) $(PY) "$$f" || exit 1; done
+
+# Classroom assignments (otter-grader; see assignments/README.md).  For each master
+# notebook assignments/<a>.ipynb, `otter assign` writes the student version to
+# dist/<a>/student/ and the autograder (notebook with solutions, autograder zip) to
+# dist/<a>/autograder/; it also grades the reference solutions and fails unless they
+# get full marks.  A master is re-assigned only when it changed.
+ASSIGNMENTS := $(patsubst assignments/%.ipynb,%,$(wildcard assignments/*.ipynb))
+assignments: $(ASSIGNMENTS:%=dist/%/.assigned)
+
+dist/%/.assigned: assignments/%.ipynb $(STAMP)
+	$(TEST_ENV) $(PY) -m otter assign --no-pdfs $< dist/$*
+	touch $@
+
+# Grade every .ipynb under SUBMISSIONS with `otter run` (local kernel, no Docker) into
+# dist/grades.csv: one row per submission and question.
+grade: assignments
+	@[ -n "$(SUBMISSIONS)" ] || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks"; exit 2; }
+	$(TEST_ENV) $(PY) assignments/grade.py "$(SUBMISSIONS)" --dist dist --out dist/grades.csv
 
 # Remove build outputs and caches (keeps .venv; `make distclean` removes it too).
 clean:
