@@ -23,7 +23,8 @@ __all__ = [
     "verify_identities", "mc_check", "use_style",
 ]
 
-_LAZY_MODULES = {"optim", "glm", "plots", "animate", "explore", "style", "symbolic", "montecarlo"}
+_LAZY_MODULES = {"optim", "glm", "paths", "plots", "animate", "animations", "explore", "style", "symbolic",
+                 "montecarlo"}
 _LAZY_ATTRS = {
     "verify_identities": "symbolic",
     "mc_check": "montecarlo",

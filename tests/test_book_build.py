@@ -183,3 +183,57 @@ def test_images_have_alt_text_and_pages_are_light(build: Build) -> None:
         if weight > MAX_PAGE_BYTES:
             problems.append(f"{page.relative_to(build.html)}: {weight / 2**20:.1f} MB with its images")
     assert not problems, "\n".join(problems)
+
+
+def _notebook_chapters() -> list[str]:
+    """Docnames of the MyST-markdown notebooks (a kernelspec in the front matter)."""
+    out = []
+    for f in _toc_files():
+        src = REPO / f"{f}.md"
+        if src.is_file() and "kernelspec:" in src.read_text(encoding="utf-8").split("\n---", 1)[0]:
+            out.append(f)
+    return out
+
+
+def test_launch_buttons_and_downloads(build: Build) -> None:
+    """Every chapter that is a notebook: Binder and Colab buttons that open an .ipynb, that
+    .ipynb written next to the page (output-free, the chapter's code plus one setup cell), and
+    download links to the .md source and the executed .ipynb that resolve."""
+    import jupytext
+    import nbformat
+
+    chapters = _notebook_chapters()
+    assert len(chapters) >= 8, chapters
+    problems: list[str] = []
+    for name in chapters:
+        page = build.html / f"{name}.html"
+        text = page.read_text(encoding="utf-8")
+        hrefs = re.findall(r'href="([^"]+)"', text)
+        binder = [h for h in hrefs if "mybinder.org" in h]
+        colab = [h for h in hrefs if "colab.research.google.com" in h]
+        if not binder or not all(h.endswith(f"{name}.ipynb") for h in binder):
+            problems.append(f"{name}: Binder link missing or not to {name}.ipynb: {binder}")
+        if not colab or not all(h.endswith(f"{name}.ipynb") for h in colab):
+            problems.append(f"{name}: Colab link missing or not to {name}.ipynb: {colab}")
+        for suffix in (".md", ".ipynb"):
+            rel = [h for h in hrefs if h.endswith(f"_sources/{name}{suffix}")]
+            if not rel:
+                problems.append(f"{name}: no download link to the {suffix} source")
+            elif not (page.parent / rel[0]).resolve().is_file():
+                problems.append(f"{name}: download link {rel[0]} does not resolve")
+        generated = build.html / f"{name}.ipynb"
+        if not generated.is_file():
+            problems.append(f"{name}: {generated.relative_to(build.html)} was not written")
+            continue
+        nb = nbformat.read(generated, as_version=4)
+        nbformat.validate(nb)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        if not code or code[0].metadata.get("tags") != ["launch-setup"]:
+            problems.append(f"{name}: the first code cell is not the launch-setup cell")
+        if any(c.get("outputs") for c in code):
+            problems.append(f"{name}: the launch notebook carries outputs")
+        source = jupytext.read(REPO / f"{name}.md", fmt="md:myst")
+        expected = [c.source for c in source.cells if c.cell_type == "code"]
+        if [c.source for c in code[1:]] != expected:
+            problems.append(f"{name}: the launch notebook's code differs from the chapter's")
+    assert not problems, "\n".join(problems)

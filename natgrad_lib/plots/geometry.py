@@ -1,0 +1,256 @@
+r"""The geometry of a step: KL balls against Euclidean balls, and fields of ascent directions.
+
+* :func:`plot_kl_geometry` -- at :math:`\theta`, the Fisher ellipse
+  :math:`\tfrac12 d^\top I(\theta) d = c`, the exact contour
+  :math:`\mathrm{KL}(p_\theta\|p_{\theta+d}) = c`, the Euclidean circle of the same *area* as
+  the ellipse, and two arrows: the gradient step to the circle (steepest ascent for a
+  Euclidean budget) and the natural-gradient step to the ellipse (steepest ascent for a KL
+  budget), over the contours of the average log-likelihood.
+* :func:`plot_direction_fields` -- one panel per method: its (normalised) ascent directions on
+  a grid over the log-likelihood contours, with optimisation paths drawn on top, as in
+  figure 1 of Kunstner, Balles & Hennig (2019).
+
+The exact KL contour comes from :func:`natgrad_lib.plots.klball.kl_contour` (one root-find per
+ray); the data for the fields and paths from :mod:`natgrad_lib.paths`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from .. import paths as _paths
+from ..families import Family
+from .convergence import _axes
+from .klball import fisher_directions, fisher_ellipse, kl_contour
+
+__all__ = ["METHOD_STYLES", "METHOD_LABELS", "kl_geometry", "plot_kl_geometry", "plot_direction_fields"]
+
+#: Colour and line style of each method in this module's figures and in the animations.
+METHOD_STYLES: dict[str, dict[str, Any]] = {
+    "gradient": dict(color="C1", ls="--"),
+    "natural": dict(color="C0", ls="-"),
+    "newton": dict(color="C2", ls="-."),
+    "empirical_fisher": dict(color="C3", ls=":"),
+}
+
+#: How each method is called in legends and titles.
+METHOD_LABELS: dict[str, str] = {
+    "gradient": "gradient",
+    "natural": "natural gradient",
+    "newton": "Newton",
+    "empirical_fisher": "empirical Fisher",
+}
+
+
+def kl_geometry(fam: Family, theta: Any, c: float, grad: Any, n_rays: int = 181) -> dict[str, Any]:
+    r"""The curves and steps of :func:`plot_kl_geometry`, as arrays (no plotting).
+
+    Parameters
+    ----------
+    fam : Family
+        A two-parameter family.
+    theta : array_like, shape (2,)
+    c : float
+        The KL budget, ``c > 0``.
+    grad : array_like, shape (2,)
+        The gradient of the objective at ``theta`` (any positive multiple gives the same
+        steps).
+    n_rays : int
+        Points per curve.
+
+    Returns
+    -------
+    dict
+        ``ellipse``, ``exact``, ``circle`` (each of shape (n_rays, 2), points
+        :math:`\theta + d`), ``radius`` (of the circle), ``natural`` and ``gradient`` (the
+        steps :math:`d`, shape (2,)), and ``gain`` (the linearised gains
+        :math:`\nabla^\top d` of the two steps).
+
+    Examples
+    --------
+    The circle has the area of the ellipse, :math:`\pi\, 2c / \sqrt{\det I(\theta)}`, and the
+    natural step lies on the ellipse:
+
+    >>> import natgrad_lib as ng
+    >>> g = kl_geometry(ng.family("gaussian"), [0.0, 1.0], 0.02, [1.0, 1.0], n_rays=9)
+    >>> round(float(g["radius"] ** 2), 12), round(2 * 0.02 / float(np.sqrt(2.0)), 12)   # I = diag(1, 2)
+    (0.028284271247, 0.028284271247)
+    >>> d = g["natural"]; round(float(0.5 * d @ np.diag([1.0, 2.0]) @ d), 12)
+    0.02
+    """
+    th = fam.check_theta(theta)
+    if fam.k != 2 or th.shape != (2,):
+        raise ValueError(f"kl_geometry needs a two-parameter family and theta of shape (2,), "
+                         f"got {fam.name} with k={fam.k} and shape {th.shape}")
+    g = np.asarray(grad, dtype=float)
+    if g.shape != (2,) or not np.all(np.isfinite(g)) or not np.any(g):
+        raise ValueError(f"grad must be a finite non-zero vector of shape (2,), got {grad!r}")
+    info = fam.fisher(th)
+    u = fisher_directions(fam, th, n_rays)
+    ellipse = fisher_ellipse(fam, th, c, u)
+    exact = kl_contour(fam, th, c, u)
+    radius = float(np.sqrt(2.0 * c) / np.linalg.det(info) ** 0.25)
+    angle = np.linspace(0.0, 2.0 * np.pi, n_rays)
+    circle = th + radius * np.stack([np.cos(angle), np.sin(angle)], axis=-1)
+    nat = np.linalg.solve(info, g)
+    nat = nat * np.sqrt(2.0 * c / float(g @ nat))
+    grd = radius * g / np.linalg.norm(g)
+    return dict(ellipse=ellipse, exact=exact, circle=circle, radius=radius, natural=nat,
+                gradient=grd, gain=dict(natural=float(g @ nat), gradient=float(g @ grd)))
+
+
+def plot_kl_geometry(fam: Family, theta: Any, c: float, y: Any, ax: Any = None, n_rays: int = 181,
+                     contours: bool = True, legend: bool = True):
+    r"""The KL ball at ``theta`` against the Euclidean ball of the same area, with both steps.
+
+    Draws, around :math:`\theta` in the chart of ``fam``: the exact contour
+    :math:`\mathrm{KL}(p_\theta\|p_{\theta+d}) = c` (solid), the Fisher ellipse
+    :math:`\tfrac12 d^\top I(\theta) d = c` (dashed), the circle of the same area (dotted), the
+    gradient step to the circle and the natural-gradient step to the ellipse (arrows), and,
+    with ``contours``, the contours of the average log-likelihood of the data ``y``. The axes
+    have equal scales, so the circle looks round.
+
+    Parameters
+    ----------
+    fam : Family
+        A two-parameter family.
+    theta : array_like, shape (2,)
+    c : float
+        The KL budget (nats, one observation).
+    y : array_like, shape (n,)
+        Data whose log-likelihood gives the gradient.
+    ax : matplotlib Axes, optional
+    n_rays : int
+    contours, legend : bool
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, natgrad_lib as ng
+    >>> fig = plot_kl_geometry(ng.family("gaussian"), [0.0, 1.0], 0.05, [1.0, 2.0, 2.5], n_rays=31)
+    >>> len(fig.axes[0].patches)            # the two arrows
+    2
+    >>> plt.close(fig)
+    """
+    problem = _paths.family_problem(fam, y)
+    th = fam.check_theta(theta)
+    g = problem.objective.grad(th) / problem.n
+    geo = kl_geometry(fam, th, c, g, n_rays)
+    from matplotlib.patches import FancyArrowPatch
+
+    fig, ax = _axes(ax)
+    pts = np.concatenate([geo["ellipse"], geo["exact"], geo["circle"]])
+    pts = pts[np.all(np.isfinite(pts), axis=1)]
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    half = 0.6 * float(np.max(hi - lo))
+    mid = 0.5 * (lo + hi)
+    if contours:
+        xs = np.linspace(mid[0] - half, mid[0] + half, 61)
+        ys = np.linspace(mid[1] - half, mid[1] + half, 61)
+        grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+        inside = np.ones(len(grid), dtype=bool)
+        for i, p in enumerate(fam.param_specs):
+            inside &= (grid[:, i] > p.lower) & (grid[:, i] < p.upper)
+        ll = np.full(len(grid), np.nan)
+        ll[inside] = problem.loglik_many(grid[inside]) / problem.n
+        ax.contour(xs, ys, ll.reshape(61, 61), levels=12, colors="0.75", linewidths=0.7, linestyles="solid")
+    ax.plot(*geo["exact"].T, "-", color="C0", lw=1.8, label=r"$\mathrm{KL}(p_\theta\,\|\,p_{\theta+d}) = c$")
+    ax.plot(*geo["ellipse"].T, "--", color="C5", lw=1.5, label=r"$\frac{1}{2} d^\top I(\theta)\, d = c$")
+    ax.plot(*geo["circle"].T, ":", color="C1", lw=1.5, label="circle, same area")
+    for key in ("gradient", "natural"):
+        style = METHOD_STYLES[key]
+        ax.add_patch(FancyArrowPatch(th, th + geo[key], arrowstyle="-|>", mutation_scale=12,
+                                     color=style["color"], lw=1.8, shrinkA=0, shrinkB=0, zorder=3))
+        ax.plot([], [], color=style["color"], lw=1.8, label=f"{METHOD_LABELS[key]} step")
+    ax.plot(*th, "o", color="black", ms=4)
+    ax.set_xlim(mid[0] - half, mid[0] + half)
+    ax.set_ylim(mid[1] - half, mid[1] + half)
+    ax.set_aspect("equal", adjustable="box")
+    labels = [f"${p.latex or p.name}$" for p in fam.param_specs]
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    if legend:
+        ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    return fig
+
+
+def _unit(d: np.ndarray) -> np.ndarray:
+    norm = np.linalg.norm(d, axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(norm > 0, d / norm, np.nan)
+
+
+def plot_direction_fields(field: _paths.DirectionField,
+                          paths: Mapping[str, Sequence[_paths.Path]] | None = None,
+                          axes: Any = None, optimum: Any = None, labels: Sequence[str] = ("$w$", "$b$")):
+    r"""One panel per method: unit-length ascent directions over the log-likelihood contours.
+
+    Parameters
+    ----------
+    field : natgrad_lib.paths.DirectionField
+        From :func:`natgrad_lib.paths.direction_field`.
+    paths : mapping of str to sequence of Path, optional
+        Optimisation paths to draw in the panel of their method.
+    axes : sequence of matplotlib Axes, optional
+        One per method of ``field`` (default: a new row of panels).
+    optimum : array_like, shape (2,), optional
+        Marked with a star in every panel.
+    labels : (str, str)
+        Axis labels of the two parameters.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from natgrad_lib import paths
+    >>> X, y = paths.regression_data(30, np.random.default_rng(0))
+    >>> prob = paths.glm_problem("gaussian", X, y)
+    >>> field = paths.direction_field(prob, np.linspace(-2, 2, 5), np.linspace(-2, 2, 5))
+    >>> fig = plot_direction_fields(field)
+    >>> len(fig.axes)
+    3
+    >>> plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+
+    methods = list(field.directions)
+    if axes is None:
+        fig, axes = plt.subplots(1, len(methods), figsize=(3.2 * len(methods), 3.3), sharey=True,
+                                 layout="constrained")
+        axes = np.atleast_1d(axes)
+    else:
+        axes = list(axes)
+        if len(axes) != len(methods):
+            raise ValueError(f"axes must hold one Axes per method ({len(methods)}), got {len(axes)}")
+        fig = axes[0].figure
+    X, Y = np.meshgrid(field.xs, field.ys)
+    for ax, method in zip(axes, methods):
+        ax.contour(field.xs, field.ys, field.loglik, levels=14, colors="0.78", linewidths=0.7, linestyles="solid")
+        u = _unit(field.directions[method])
+        style = METHOD_STYLES.get(method, {})
+        ax.quiver(X, Y, u[..., 0], u[..., 1], color=style.get("color", "C0"), angles="xy",
+                  pivot="middle", scale=22, width=0.006, headwidth=3.5, alpha=0.85)
+        for path in (paths or {}).get(method, ()):
+            ax.plot(*path.theta.T, "-", color="black", lw=1.2)
+            ax.plot(*path.theta[0], "o", color="black", ms=3.5)
+        if optimum is not None:
+            ax.plot(*np.asarray(optimum, dtype=float), "*", color="black", ms=10)
+        ax.set_title(METHOD_LABELS.get(method, method), fontsize="medium")
+        ax.set_xlim(field.xs[0], field.xs[-1])
+        ax.set_ylim(field.ys[0], field.ys[-1])
+        ax.set_xlabel(labels[0])
+        ax.grid(False)
+    axes[0].set_ylabel(labels[1])
+    return fig

@@ -1,0 +1,231 @@
+"""plots.geometry, animations and the optimiser explorer: real geometric properties, offline
+HTML, and figures that update their artists in place."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+import natgrad_lib as ng  # noqa: E402
+from natgrad_lib import animations, paths  # noqa: E402
+from natgrad_lib.explore import CompactExplorer, optimizer_explorer  # noqa: E402
+from natgrad_lib.plots import geometry  # noqa: E402
+
+FRAME = re.compile(r"frames\[\d+\] = \"data:image/png;base64,")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def y_gauss() -> np.ndarray:
+    return np.random.default_rng(20260701).normal(2.0, 0.6, size=40)
+
+
+def _radius_error(fam, theta, c):
+    g = geometry.kl_geometry(fam, theta, c, [1.0, 0.5], n_rays=61)
+    r_exact = np.linalg.norm(g["exact"] - theta, axis=1)
+    r_quad = np.linalg.norm(g["ellipse"] - theta, axis=1)
+    return float(np.max(np.abs(r_exact / r_quad - 1)))
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+@pytest.mark.parametrize("name", ["gaussian", "gaussian_logstd", "gaussian_natural"])
+def test_exact_kl_contour_approaches_the_fisher_ellipse(name):
+    """The relative gap between the exact KL ball and the ellipse is O(sqrt(c)) as c -> 0."""
+    fam = ng.family(name)
+    theta = paths.from_common(fam, [0.5, 0.8])
+    errs = [_radius_error(fam, theta, c) for c in (1e-2, 1e-4, 1e-6)]
+    assert errs[0] > errs[1] > errs[2]
+    assert errs[2] < 2e-3
+    # O(sqrt(c)): a factor 100 in c is a factor ~10 in the error
+    assert 5 < errs[1] / errs[2] < 20
+
+
+def test_circle_has_the_area_of_the_ellipse_and_steps_are_on_their_curves():
+    fam = ng.family("gaussian")
+    theta, c, grad = np.array([0.0, 0.7]), 0.03, np.array([0.4, -1.3])
+    g = geometry.kl_geometry(fam, theta, c, grad, n_rays=721)
+
+    def area(pts):
+        x, y = (pts - theta).T
+        return 0.5 * abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
+
+    assert area(g["circle"]) == pytest.approx(area(g["ellipse"]), rel=1e-4)
+    info = fam.fisher(theta)
+    assert 0.5 * g["natural"] @ info @ g["natural"] == pytest.approx(c, rel=1e-12)
+    assert np.linalg.norm(g["gradient"]) == pytest.approx(g["radius"], rel=1e-12)
+    # the natural step beats every other point of the ellipse (to the grid resolution)
+    gains = (g["ellipse"] - theta) @ grad
+    assert g["gain"]["natural"] >= gains.max() - 1e-9
+    assert g["gain"]["natural"] == pytest.approx(np.sqrt(2 * c * grad @ np.linalg.solve(info, grad)))
+
+
+def test_kl_geometry_argument_checks():
+    with pytest.raises(ValueError, match="two-parameter"):
+        geometry.kl_geometry(ng.family("bernoulli"), [0.3], 0.1, [1.0])
+    with pytest.raises(ValueError, match="non-zero"):
+        geometry.kl_geometry(ng.family("gaussian"), [0.0, 1.0], 0.1, [0.0, 0.0])
+
+
+def test_plot_kl_geometry_returns_the_figure_of_its_axes(y_gauss):
+    fig = geometry.plot_kl_geometry(ng.family("gaussian"), [1.0, 0.5], 0.05, y_gauss, n_rays=31)
+    assert isinstance(fig, Figure)
+    fig2, ax = plt.subplots()
+    assert geometry.plot_kl_geometry(ng.family("gaussian_logstd"), [1.0, np.log(0.5)], 0.05, y_gauss,
+                                     ax=ax, n_rays=31, legend=False) is fig2
+    assert len(ax.patches) == 2 and ax.get_aspect() == 1.0
+
+
+def test_plot_direction_fields(y_gauss):
+    X, y = paths.regression_data(20, np.random.default_rng(0))
+    prob = paths.glm_problem("gaussian", X, y)
+    field = paths.direction_field(prob, np.linspace(-2, 2, 4), np.linspace(-2, 2, 3))
+    runs = {"natural": [paths.run(prob, [-1.5, 1.5], "natural", steps=3, lr=0.5)]}
+    fig = geometry.plot_direction_fields(field, runs, optimum=[1.0, 0.0])
+    assert isinstance(fig, Figure) and len(fig.axes) == 3
+    fig2, axes = plt.subplots(1, 2)
+    with pytest.raises(ValueError, match="one Axes per method"):
+        geometry.plot_direction_fields(field, axes=axes)
+
+
+# --------------------------------------------------------------------------- animations
+
+
+@pytest.fixture(scope="module")
+def race(y_gauss):
+    return paths.race(ng.family("gaussian"), y_gauss, [0.0, 0.4], steps=6, lr_gradient=0.005,
+                      lr_natural=0.25)
+
+
+@pytest.fixture(scope="module")
+def invariances(y_gauss):
+    y_bern = (np.random.default_rng(1).random(20) < 0.8).astype(float)
+    gauss = paths.invariance_paths(["gaussian", "gaussian_logstd", "gaussian_var", "gaussian_natural"],
+                                   y_gauss, [0.0, 2.0], steps=5, lr=0.1)
+    bern = paths.invariance_paths(["bernoulli", "bernoulli_logit"], y_bern, [0.2], steps=5, lr=0.1)
+    return gauss, bern
+
+
+def _artists(fig):
+    return [list(ax.lines) + list(ax.texts) for ax in fig.axes] + [list(fig.texts)]
+
+
+def test_race_figure_updates_in_place(race):
+    fig, update = animations.race_figure(race, n_rays=13, dpi=30)
+    before = _artists(fig)
+    line = fig.axes[0].lines[1]          # the gradient path (after the MLE star)
+    data0 = np.array(line.get_xydata())
+    update(6)
+    assert _artists(fig) == before       # the same artist objects, nothing added or removed
+    assert all(a is b for group_a, group_b in zip(_artists(fig), before) for a, b in zip(group_a, group_b))
+    assert len(line.get_xydata()) == 7 and len(data0) == 1
+    assert "iteration t = 6" in fig.texts[0].get_text()
+
+
+def test_invariance_figure_updates_in_place(invariances):
+    fig, update = animations.invariance_figure(*invariances, dpi=30)
+    assert len(fig.axes) == 3
+    before = _artists(fig)
+    update(5)
+    after = _artists(fig)
+    assert all(a is b for group_a, group_b in zip(after, before) for a, b in zip(group_a, group_b))
+    moved = [ln for ax in fig.axes for ln in ax.lines if len(ln.get_xdata()) == 6]
+    assert len(moved) == 4 + 4 + 4       # two planes of four charts; 2 methods x 2 charts
+
+
+def _frames(html: str) -> int:
+    return len(FRAME.findall(html))
+
+
+def test_animations_are_offline_with_alt_text_and_at_most_60_frames(race, invariances):
+    for anim in (animations.race_animation(race, n_rays=13, dpi=20),
+                 animations.invariance_animation(*invariances, dpi=20)):
+        html = anim.html
+        assert "http://" not in html and "https://" not in html
+        assert re.search(r'<img alt="[^"]{20,}"', html)
+        assert 2 <= _frames(html) <= animations.MAX_FRAMES
+        assert 'class="natgrad-static-fallback"' in html
+    assert _frames(animations.race_animation(race, n_rays=13, dpi=20).html) == 7
+
+
+def test_long_paths_are_subsampled_to_60_frames(y_gauss):
+    long_race = paths.race(ng.family("gaussian"), y_gauss, [1.0, 1.0], steps=90, lr_gradient=0.05,
+                           lr_natural=0.2)
+    html = animations.race_animation(long_race, n_rays=7, dpi=12).html
+    assert _frames(html) == 60
+    with pytest.raises(ValueError, match="max_frames"):
+        animations.race_animation(long_race, max_frames=61)
+
+
+def test_compact_frames_keeps_a_valid_smaller_png():
+    from PIL import Image
+
+    fig, ax = plt.subplots(figsize=(3, 2), dpi=60)
+    ax.plot(np.linspace(0, 1, 50), np.sin(np.linspace(0, 6, 50)))
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    b64 = base64.encodebytes(buf.getvalue()).decode("ascii").replace("\n", "\\\n")
+    page = f'frames[0] = "data:image/png;base64,{b64}"\n'
+    out = animations.compact_frames(page)
+    data = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", out).group(1))
+    img = Image.open(io.BytesIO(data))
+    assert img.size == (180, 120) and img.mode == "P"
+    assert len(data) < len(buf.getvalue())
+
+
+# --------------------------------------------------------------------------- explorer
+
+
+@pytest.fixture
+def explorer(y_gauss):
+    y_bern = (np.random.default_rng(1).random(20) < 0.8).astype(float)
+    return optimizer_explorer(y_gauss, y_bern, sizes=(0.005, 0.1, 0.5), steps=(8, 4), dpi=30)
+
+
+def test_explorer_update_mutates_the_same_artists(explorer):
+    assert isinstance(explorer, CompactExplorer)
+    fig = explorer.fig
+    before = _artists(fig)
+    path_line = fig.axes[0].lines[0]
+    kl_line = fig.axes[1].lines[0]
+    n_children = [len(ax.get_children()) for ax in fig.axes]
+    for change in [dict(chart="gaussian_natural"), dict(method="natural", rule="KL budget c"),
+                   dict(chart="bernoulli_logit", size=0.5), dict(method="empirical_fisher", steps=4),
+                   dict(chart="gaussian", method="newton")]:
+        explorer.set(**change)
+        fig.canvas.draw()
+        assert all(a is b for group_a, group_b in zip(_artists(fig), before) for a, b in zip(group_a, group_b))
+        assert [len(ax.get_children()) for ax in fig.axes] == n_children
+    assert fig.axes[0].lines[0] is path_line and fig.axes[1].lines[0] is kl_line
+    # Newton from the race start: -H is indefinite there, so the path stops at once
+    assert "stopped after 0 steps" in fig.axes[0].texts[0].get_text()
+    assert len(path_line.get_xdata()) == 1
+
+
+def test_explorer_paths_match_the_numerics(explorer, y_gauss):
+    explorer.set(chart="gaussian_logstd", method="natural", rule="step size α", size=0.1, steps=8)
+    fam = ng.family("gaussian_logstd")
+    ref = paths.chart_path(fam, y_gauss, [0.0, 0.4], "natural", steps=8, lr=0.1)
+    np.testing.assert_allclose(np.column_stack(explorer.fig.axes[0].lines[0].get_data()), ref.common)
+
+
+def test_explorer_static_fallback_is_offline_and_short(explorer):
+    html = explorer.static_html()
+    assert "https://" not in html and "http://" not in html
+    assert _frames(html) == 3 and 'alt="' in html
