@@ -31,7 +31,7 @@ import numpy as np
 from .animate import JSAnimation, to_html
 from .paths import Invariance, Race, common_family, family_problem
 from .plots.geometry import METHOD_LABELS, METHOD_STYLES
-from .plots.klball import fisher_ellipse
+from .klgeometry import fisher_ellipse
 
 __all__ = ["MAX_FRAMES", "frame_indices", "compact_frames", "render", "race_figure", "race_animation",
            "invariance_figure", "invariance_animation"]

@@ -1,4 +1,4 @@
-"""Tests for natgrad_lib.plots.klball: exact KL contours along rays, Fisher ellipses, figures, explorer."""
+"""Tests for natgrad_lib.klgeometry (exact KL contours along rays, Fisher ellipses) and natgrad_lib.plots.klball (figures, explorer)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import natgrad_lib as ng  # noqa: E402
+from natgrad_lib import klgeometry  # noqa: E402
 from natgrad_lib.plots import klball  # noqa: E402
 
 
@@ -42,14 +43,14 @@ def _family(name, options):
 
 
 def _directions(fam, theta, n=41):
-    return klball.fisher_directions(fam, theta, n) if fam.k <= 2 else None
+    return klgeometry.fisher_directions(fam, theta, n) if fam.k <= 2 else None
 
 
 @pytest.mark.parametrize("name, options, theta", CASES)
 @pytest.mark.parametrize("c", [1e-6, 1e-3, 0.1, 1.0])
 def test_contour_points_have_kl_equal_to_c(name, options, theta, c):
     fam = _family(name, options)
-    pts = klball.kl_contour(fam, theta, c, _directions(fam, theta))
+    pts = klgeometry.kl_contour(fam, theta, c, _directions(fam, theta))
     assert np.all(np.isfinite(pts))
     np.testing.assert_allclose(fam.kl(theta, pts), c, rtol=0, atol=1e-8)
 
@@ -60,8 +61,8 @@ def test_contour_approaches_fisher_ellipse_as_c_shrinks(name, options, theta):
     u = _directions(fam, theta)
     errors = []
     for c in [1e-2, 1e-4, 1e-6, 1e-8]:
-        r_kl = klball.kl_ray_radius(fam, theta, c, u)
-        r_fisher = klball.fisher_ray_radius(fam, theta, c, u)
+        r_kl = klgeometry.kl_ray_radius(fam, theta, c, u)
+        r_fisher = klgeometry.fisher_ray_radius(fam, theta, c, u)
         errors.append(np.max(np.abs(r_kl / r_fisher - 1)))
     errors = np.array(errors)
     # the radii differ by O(c) while each is O(sqrt(c)): relative error O(sqrt(c)),
@@ -73,7 +74,7 @@ def test_contour_approaches_fisher_ellipse_as_c_shrinks(name, options, theta):
 def test_symmetric_bernoulli_error_shrinks_like_c():
     """At p = 1/2 the cubic term vanishes, so the radius error is O(c), not O(sqrt(c))."""
     bern = ng.family("bernoulli")
-    err = [abs(klball.kl_ray_radius(bern, [0.5], c)[1] / klball.fisher_ray_radius(bern, [0.5], c)[1] - 1)
+    err = [abs(klgeometry.kl_ray_radius(bern, [0.5], c)[1] / klgeometry.fisher_ray_radius(bern, [0.5], c)[1] - 1)
            for c in (1e-2, 1e-4)]
     assert 80 < err[0] / err[1] < 120
 
@@ -81,27 +82,27 @@ def test_symmetric_bernoulli_error_shrinks_like_c():
 def test_fisher_radius_solves_the_quadratic_form():
     fam = ng.family("gamma")
     theta = np.array([2.0, 1.0])
-    u = klball.ray_directions(2, 13)
-    r = klball.fisher_ray_radius(fam, theta, 0.3, u)
+    u = klgeometry.ray_directions(2, 13)
+    r = klgeometry.fisher_ray_radius(fam, theta, 0.3, u)
     d = r[:, None] * u
     np.testing.assert_allclose(0.5 * np.einsum("mi,ij,mj->m", d, fam.fisher(theta), d), 0.3)
-    pts = klball.fisher_ellipse(fam, theta, 0.3, u)
+    pts = klgeometry.fisher_ellipse(fam, theta, 0.3, u)
     np.testing.assert_allclose(pts, theta + d)
 
 
 def test_fisher_directions_have_unit_fisher_length():
     fam = ng.family("gaussian_natural")
     theta = np.array([0.78, -0.78])
-    u = klball.fisher_directions(fam, theta, 17)
+    u = klgeometry.fisher_directions(fam, theta, 17)
     np.testing.assert_allclose(np.einsum("mi,ij,mj->m", u, fam.fisher(theta), u), 1.0)
-    np.testing.assert_allclose(klball.fisher_ray_radius(fam, theta, 0.02, u), np.sqrt(0.04))
+    np.testing.assert_allclose(klgeometry.fisher_ray_radius(fam, theta, 0.02, u), np.sqrt(0.04))
 
 
 def test_one_parameter_contour_is_the_interval_ends():
     bern = ng.family("bernoulli")
-    lo, hi = klball.kl_contour(bern, [0.02], 0.05)[:, 0]
+    lo, hi = klgeometry.kl_contour(bern, [0.02], 0.05)[:, 0]
     assert 0 < lo < 0.02 < hi < 1
-    q_lo, q_hi = klball.fisher_ellipse(bern, [0.02], 0.05)[:, 0]
+    q_lo, q_hi = klgeometry.fisher_ellipse(bern, [0.02], 0.05)[:, 0]
     assert q_lo < 0 < 0.02 < q_hi          # the quadratic interval leaves (0, 1)
     np.testing.assert_allclose([q_lo, q_hi], 0.02 + np.array([-1, 1]) * np.sqrt(2 * 0.05 * 0.02 * 0.98))
 
@@ -113,7 +114,7 @@ def test_exact_ball_is_the_same_in_every_chart():
     for name in ["gaussian_logstd", "gaussian_var", "gaussian_natural"]:
         fam = ng.family(name)
         phi = fam.from_base(base)
-        pts = klball.kl_contour(fam, phi, 0.4, klball.fisher_directions(fam, phi, 31))
+        pts = klgeometry.kl_contour(fam, phi, 0.4, klgeometry.fisher_directions(fam, phi, 31))
         np.testing.assert_allclose(gauss.kl(base, fam.to_base(pts)), 0.4, atol=1e-8)
 
 
@@ -121,13 +122,13 @@ def test_ray_leaving_the_domain_first_gives_nan():
     # lambda = 1 + u with u in (0, 1): the KL divergence stays below 0.2 nats on the whole chart
     bounded = ng.family("poisson").reparametrize(
         "poisson_bounded", [ng.Param("u", "u", 0.0, 1.0)], to_base=lambda u: (1 + u,))
-    r = klball.kl_ray_radius(bounded, [0.5], 1.0)
+    r = klgeometry.kl_ray_radius(bounded, [0.5], 1.0)
     assert np.all(np.isnan(r))
     # Bernoulli(0.02) against q -> 0: KL reaches 1 nat only at q ~ 1e-23, closer to the edge
     # than theta + r u can resolve in float64, so that ray reports NaN too
-    r_bern = klball.kl_ray_radius(ng.family("bernoulli"), [0.02], 1.0)
+    r_bern = klgeometry.kl_ray_radius(ng.family("bernoulli"), [0.02], 1.0)
     assert np.isnan(r_bern[0]) and np.isfinite(r_bern[1])
-    r_small = klball.kl_ray_radius(bounded, [0.5], 1e-3)
+    r_small = klgeometry.kl_ray_radius(bounded, [0.5], 1e-3)
     np.testing.assert_allclose(bounded.kl([0.5], (0.5 + r_small * [-1, 1])[:, None]), 1e-3, atol=1e-10)
 
 
@@ -137,7 +138,7 @@ def test_gaussian_contours_property(mu, log_sigma, log_c):
     gauss = ng.family("gaussian")
     theta = np.array([mu, np.exp(log_sigma)])
     c = float(np.exp(log_c))
-    pts = klball.kl_contour(gauss, theta, c, klball.fisher_directions(gauss, theta, 19))
+    pts = klgeometry.kl_contour(gauss, theta, c, klgeometry.fisher_directions(gauss, theta, 19))
     assert np.all(pts[:, 1] > 0)                  # the exact ball never leaves sigma > 0
     np.testing.assert_allclose(gauss.kl(theta, pts), c, atol=1e-8)
 
@@ -145,34 +146,34 @@ def test_gaussian_contours_property(mu, log_sigma, log_c):
 def test_scale_invariance_of_the_gaussian_ball():
     """KL between Gaussians depends on the step only through d / sigma."""
     gauss = ng.family("gaussian")
-    u = klball.ray_directions(2, 25)
-    r1 = klball.kl_ray_radius(gauss, [0.0, 1.0], 0.3, u)
-    r2 = klball.kl_ray_radius(gauss, [0.0, 0.01], 0.3, u)
+    u = klgeometry.ray_directions(2, 25)
+    r1 = klgeometry.kl_ray_radius(gauss, [0.0, 1.0], 0.3, u)
+    r2 = klgeometry.kl_ray_radius(gauss, [0.0, 0.01], 0.3, u)
     np.testing.assert_allclose(r2, 0.01 * r1, rtol=1e-10)
 
 
 @pytest.mark.parametrize("bad_c", [0.0, -1.0, np.inf, np.nan])
 def test_bad_level_is_rejected(bad_c):
     with pytest.raises(ValueError, match="c must be > 0"):
-        klball.kl_contour(ng.family("poisson"), [2.0], bad_c)
+        klgeometry.kl_contour(ng.family("poisson"), [2.0], bad_c)
 
 
 def test_argument_errors():
     gauss = ng.family("gaussian")
     with pytest.raises(TypeError, match="fam must be a natgrad_lib Family"):
-        klball.kl_contour("gaussian", [0.0, 1.0], 0.1)
+        klgeometry.kl_contour("gaussian", [0.0, 1.0], 0.1)
     with pytest.raises(TypeError, match="c must be a positive number"):
-        klball.kl_contour(gauss, [0.0, 1.0], "0.1")
+        klgeometry.kl_contour(gauss, [0.0, 1.0], "0.1")
     with pytest.raises(ValueError, match="sigma must be > 0"):
-        klball.kl_contour(gauss, [0.0, -1.0], 0.1)
+        klgeometry.kl_contour(gauss, [0.0, -1.0], 0.1)
     with pytest.raises(ValueError, match="directions must have shape"):
-        klball.kl_contour(gauss, [0.0, 1.0], 0.1, directions=[[1.0, 0.0, 0.0]])
+        klgeometry.kl_contour(gauss, [0.0, 1.0], 0.1, directions=[[1.0, 0.0, 0.0]])
     with pytest.raises(ValueError, match="non-zero"):
-        klball.kl_contour(gauss, [0.0, 1.0], 0.1, directions=[[0.0, 0.0]])
+        klgeometry.kl_contour(gauss, [0.0, 1.0], 0.1, directions=[[0.0, 0.0]])
     with pytest.raises(ValueError, match="single parameter vector"):
-        klball.kl_contour(gauss, [[0.0, 1.0]], 0.1)
+        klgeometry.kl_contour(gauss, [[0.0, 1.0]], 0.1)
     with pytest.raises(ValueError, match="k = 1 or 2"):
-        klball.ray_directions(3)
+        klgeometry.ray_directions(3)
     with pytest.raises(ValueError, match="two-parameter family"):
         klball.plot_kl_ball(ng.family("poisson"), [2.0], [0.1])
     with pytest.raises(ValueError, match="one-parameter family"):

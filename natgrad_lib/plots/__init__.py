@@ -13,8 +13,8 @@ returns the figure, and never calls ``plt.show()``.  One module per topic:
 * :mod:`natgrad_lib.plots.glm` -- fitting GLMs: plot_loglik_gap, plot_newton_1d, glm_path_figure.
 * :mod:`natgrad_lib.plots.klball` -- the KL ball against the Fisher ellipse: plot_kl_ball,
   plot_kl_interval, plot_kl_directions, plot_kl_remainder, plot_kl_ratio, plot_radius_error,
-  kl_ball_explorer (and the numeric helpers kl_contour, fisher_ellipse, kl_ray_radius,
-  fisher_ray_radius, fisher_directions, ray_directions).
+  kl_ball_explorer (the point sets themselves come from the numerics module
+  :mod:`natgrad_lib.klgeometry`).
 * :mod:`natgrad_lib.plots.natgrad` -- the KL-constrained step: plot_kl_ellipse,
   kl_ellipse_explorer, plot_step_gap, plot_step_paths.
 * :mod:`natgrad_lib.plots.geometry` -- KL ball against the Euclidean ball of the same area, with the
@@ -27,9 +27,8 @@ from .score import plot_expected_score, plot_score_histogram, plot_score_means, 
 from .fisher import ellipse_path, plot_metric_ellipses, plot_score_cloud, update_score_cloud
 from .glm import glm_path_figure, plot_loglik_gap, plot_newton_1d
 from .hessian import curvature_explorer, plot_information_samples, plot_observed_information
-from .klball import (fisher_directions, fisher_ellipse, fisher_ray_radius, kl_ball_explorer, kl_contour,
-                     kl_ray_radius, plot_kl_ball, plot_kl_directions, plot_kl_interval, plot_kl_ratio,
-                     plot_kl_remainder, plot_radius_error, ray_directions)
+from .klball import (kl_ball_explorer, plot_kl_ball, plot_kl_directions, plot_kl_interval, plot_kl_ratio,
+                     plot_kl_remainder, plot_radius_error)
 from .natgrad import kl_ellipse_explorer, plot_kl_ellipse, plot_step_gap, plot_step_paths
 from .geometry import kl_geometry, plot_direction_fields, plot_kl_geometry
 
@@ -49,19 +48,13 @@ __all__ = [
     "curvature_explorer",
     "plot_information_samples",
     "plot_observed_information",
-    "fisher_directions",
-    "fisher_ellipse",
-    "fisher_ray_radius",
     "kl_ball_explorer",
-    "kl_contour",
-    "kl_ray_radius",
     "plot_kl_ball",
     "plot_kl_directions",
     "plot_kl_interval",
     "plot_kl_ratio",
     "plot_kl_remainder",
     "plot_radius_error",
-    "ray_directions",
     "kl_ellipse_explorer",
     "plot_kl_ellipse",
     "plot_step_gap",

@@ -10,7 +10,7 @@ r"""The geometry of a step: KL balls against Euclidean balls, and fields of asce
   a grid over the log-likelihood contours, with optimisation paths drawn on top, as in
   figure 1 of Kunstner, Balles & Hennig (2019).
 
-The exact KL contour comes from :func:`natgrad_lib.plots.klball.kl_contour` (one root-find per
+The exact KL contour comes from :func:`natgrad_lib.klgeometry.kl_contour` (one root-find per
 ray); the data for the fields and paths from :mod:`natgrad_lib.paths`.
 """
 
@@ -22,8 +22,8 @@ import numpy as np
 
 from .. import paths as _paths
 from ..families import Family
+from ..klgeometry import fisher_directions, fisher_ellipse, kl_contour
 from .convergence import _axes
-from .klball import fisher_directions, fisher_ellipse, kl_contour
 
 __all__ = ["METHOD_STYLES", "METHOD_LABELS", "kl_geometry", "plot_kl_geometry", "plot_direction_fields"]
 

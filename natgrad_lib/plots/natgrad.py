@@ -18,9 +18,9 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from ..klgeometry import kl_contour, kl_ray_radius
 from ..optim import family_objective, solve_spd
 from ..style import PALETTE
-from .klball import kl_contour, kl_ray_radius
 
 __all__ = [
     "plot_kl_ellipse",
@@ -287,7 +287,7 @@ def plot_step_paths(paths: Mapping[str, Any], start: Any, ax: Any = None, *,
     ax : matplotlib Axes, optional
     kl_family : Family, optional
         With ``kl_levels``, draws the exact contours kl_scale·KL(p_start ‖ p_θ) = level in
-        grey (:func:`natgrad_lib.plots.klball.kl_contour`). It must be the chart of the plot.
+        grey (:func:`natgrad_lib.klgeometry.kl_contour`). It must be the chart of the plot.
     kl_levels : sequence of float
     kl_scale : float
         Multiplies the KL of one observation, e.g. n for n i.i.d. observations.
