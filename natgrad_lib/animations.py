@@ -31,6 +31,7 @@ import numpy as np
 from .animate import JSAnimation, to_html
 from .paths import Invariance, Race, common_family, family_problem
 from .plots.geometry import METHOD_LABELS, METHOD_STYLES
+from .plots.klball import _limits
 from .klgeometry import fisher_ellipse
 
 __all__ = ["MAX_FRAMES", "frame_indices", "compact_frames", "render", "race_figure", "race_animation",
@@ -136,14 +137,6 @@ def _plain_log_axis(ax: Any) -> None:
     ax.yaxis.set_major_locator(LogLocator(numticks=4))
     ax.yaxis.set_minor_locator(NullLocator())
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0e}"))
-
-
-def _limits(points: Sequence[np.ndarray], pad: float = 0.08) -> tuple[tuple[float, float], tuple[float, float]]:
-    allpts = np.concatenate([p[np.all(np.isfinite(p), axis=1)] for p in points])
-    lo, hi = allpts.min(axis=0), allpts.max(axis=0)
-    span = np.maximum(hi - lo, 1e-9)
-    lo, hi = lo - pad * span, hi + pad * span
-    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
 
 
 def _loglik_grid(fam: Any, y: np.ndarray, xlim, ylim, n: int = 61):

@@ -301,7 +301,7 @@ def optimizer_explorer(
     from matplotlib.ticker import MaxNLocator
 
     from . import paths, registry
-    from .animations import _plain_log_axis, _plain_ticks
+    from .animations import _contour_levels, _loglik_grid, _plain_log_axis, _plain_ticks
 
     gy = np.asarray(gaussian_y, dtype=float)
     by = np.asarray(bernoulli_y, dtype=float)
@@ -321,11 +321,9 @@ def optimizer_explorer(
     reach = max(float(np.ptp(pts[:, 0])), 2.0 * float(pts[:, 1].max()))
     g_xlim = (float(pts[:, 0].min() - 0.5 * reach), float(pts[:, 0].max() + 0.5 * reach))
     g_ylim = (0.0, 4.0 * float(pts[:, 1].max()))
-    xs, ys = np.linspace(*g_xlim, 61), np.linspace(g_ylim[1] / 60, g_ylim[1], 61)
-    grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
-    ll = paths.family_problem(fams["gaussian"], gy).loglik_many(grid).reshape(61, 61) / len(gy)
-    levels = np.sort(np.nanmax(ll) - np.geomspace(0.02, float(np.nanmax(ll) - np.nanmin(ll)), 12))
-    contours = ax_p.contour(xs, ys, ll, levels=levels, colors="0.8", linewidths=0.7, linestyles="solid")
+    xs, ys, ll = _loglik_grid(fams["gaussian"], gy, g_xlim, g_ylim)
+    contours = ax_p.contour(xs, ys, ll, levels=_contour_levels(ll), colors="0.8", linewidths=0.7,
+                            linestyles="solid")
     (path_line,) = ax_p.plot([], [], "-", color="C0", lw=1.6, marker="o", ms=2.5)
     (start_dot,) = ax_p.plot([], [], "o", color="black", ms=4)
     (target,) = ax_p.plot([], [], color="black", ms=9)

@@ -1,7 +1,7 @@
 """Static figures for the book (presentation layer: the only place with matplotlib plots).
 
 Every function takes ``ax=None`` (a new figure is made when it is None),
-returns the figure, and never calls ``plt.show()``.  One module per topic:
+returns the figure, and never shows it (the caller, or the notebook, does).  One module per topic:
 
 * :mod:`natgrad_lib.plots.convergence` -- Monte Carlo error against sample size.
 * :mod:`natgrad_lib.plots.hessian` -- observed vs expected information: plot_observed_information,

@@ -438,12 +438,14 @@ def _from_base(fam: Family, base_theta: np.ndarray) -> np.ndarray:
     return base_theta if fam.base is fam else fam.from_base(base_theta)
 
 
-def _limits(points: Sequence[np.ndarray], pad: float = 0.08) -> tuple[tuple, tuple]:
+def _limits(points: Sequence[np.ndarray], pad: float = 0.08) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Axis limits around the finite rows of ``points`` (arrays of shape (m, 2)), padded by
+    ``pad`` times the span."""
     allpts = np.concatenate([p[np.all(np.isfinite(p), axis=1)] for p in points])
     lo, hi = allpts.min(axis=0), allpts.max(axis=0)
     span = np.maximum(hi - lo, 1e-12)
     lo, hi = lo - pad * span, hi + pad * span
-    return (lo[0], hi[0]), (lo[1], hi[1])
+    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
 
 
 def kl_ball_explorer(base_theta: Any, cs: Sequence[float], charts: Sequence[str] = tuple(_CHART_AXES),
