@@ -52,8 +52,15 @@ def to_html(anim: Any, alt: str, *, fallback: bool = True, default_mode: str = "
     """
     if not isinstance(alt, str) or not alt.strip():
         raise ValueError(f"alt must be a non-empty description of the animation, got {alt!r}")
-    raw = anim.to_jshtml(default_mode=default_mode)
-    anim._fig.canvas.draw_idle()
+    # Animation.save draws every frame twice: after drawing a frame it calls draw_idle(),
+    # which non-interactive canvases (Agg) carry out at once, and then savefig draws the frame
+    # again to grab it. Only the second draw reaches the HTML, so skip the first.
+    canvas = anim._fig.canvas
+    canvas.draw_idle = lambda *args, **kwargs: None  # shadows the method on this instance
+    try:
+        raw = anim.to_jshtml(default_mode=default_mode)
+    finally:
+        del canvas.draw_idle
     out = _CDN_LINK.sub("", raw)
     out = _ANIM_IMG.sub(lambda m: f'<img alt="{html.escape(alt, quote=True)}" id="{m.group(1)}"', out)
     if fallback:
