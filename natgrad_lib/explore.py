@@ -207,18 +207,14 @@ def explorer(fig: Any, update: Callable[..., Any], controls: Mapping[str, Sequen
 
 
 class CompactExplorer(Explorer):
-    """An :class:`Explorer` whose static fallback is light: frames at the figure's own dpi
-    (matplotlib would use ``rcParams["savefig.dpi"]``), re-encoded with a small palette by
+    """An :class:`Explorer` whose static fallback is lighter: its frames (already at the
+    figure's own dpi) re-encoded with a small palette by
     :func:`natgrad_lib.animations.compact_frames`. Same API as :class:`Explorer`."""
 
     def static_html(self) -> str:
-        import matplotlib as mpl
-
         from .animations import compact_frames
 
-        with mpl.rc_context({"savefig.dpi": "figure"}):
-            page = super().static_html()
-        return compact_frames(page)
+        return compact_frames(super().static_html())
 
 
 #: Axis labels of the common chart of each chart offered by :func:`optimizer_explorer`.
