@@ -10,7 +10,8 @@ after removing
   ``{doc}`` ...), whose contents are labels, references or glued values,
 * inline code (```ng.family("poisson")```), which is code, not a claim,
 * directive option lines (``:label:``, ``:name:``, ``:class:`` ...) and the
-  labels ``(sec-...)=``, and
+  labels ``(sec-...)=``,
+* the version of a licence ("CC BY 4.0"), and
 * links' targets,
 
 a numeric claim is
@@ -32,10 +33,12 @@ in ``tests/number_ledger.toml`` under its chapter, with one of these sources:
 
 ``input: <code>``
     the number is an input of an example (a parameter, a sample size, a step
-    length); ``<code>`` is a fragment of a code cell of the chapter that sets it.
+    length); ``<code>`` is a fragment of a line of a code cell of the chapter that
+    sets it, and contains the number.
 ``assert: <code>``
-    the number is a result; ``<code>`` is a fragment of a code cell of the chapter
-    that contains an ``assert`` checking it.
+    the number is a result; ``<code>`` is a fragment of an ``assert`` line of a
+    code cell of the chapter that checks it, and contains the number (rounded as
+    in the prose: ``round(x, 3) == 0.443`` sources ``0.443``).
 ``test: tests/<file>.py::<function>``
     the number is checked by that test.
 
@@ -64,6 +67,7 @@ _FENCE = re.compile(r"^(`{3,}|~{3,})\s*(\{[^}]*\})?\s*(.*)$")
 _ROLE = re.compile(r"\{[a-zA-Z:_-]+\}`[^`]*`")
 _INLINE_CODE = re.compile(r"`[^`]*`")
 _LINK_TARGET = re.compile(r"\]\([^)]*\)")
+_LICENCE = re.compile(r"(?:Attribution|CC BY(?:-SA)?)\s+\d+\.\d+")
 _OPTION = re.compile(r"^\s*:[a-zA-Z_-]+:")
 _LABEL_LINE = re.compile(r"^\([A-Za-z0-9_:-]+\)=\s*$")
 
@@ -125,7 +129,8 @@ def split_chapter(text: str) -> tuple[list[tuple[int, str]], list[str]]:
                 caption = re.match(r"^:\s+caption:\s*(.*)$", lines[i])
                 if caption:
                     prose.append((i + 1, caption.group(1)))
-                body.append(lines[i])
+                if not lines[i].startswith(":"):      # cell options are not code
+                    body.append(lines[i])
                 i += 1
             cells.append("\n".join(body))
             i += 1
@@ -150,9 +155,39 @@ def claims(path: Path, text: str | None = None) -> list[Claim]:
         clean = _ROLE.sub(" ", line)
         clean = _INLINE_CODE.sub(" ", clean)
         clean = _LINK_TARGET.sub("]", clean)
+        clean = _LICENCE.sub(" ", clean)
         for m in _CLAIM.finditer(clean):
             found.append(Claim(path.stem, number, line.strip(), normalise(m.group(0))))
     return found
+
+
+def value_of(claim: str) -> float:
+    """The number a normalised claim stands for: "3*10^-5" -> 3e-05, "15%" -> 15."""
+    s = claim.rstrip("%")
+    if "^" in s:
+        mantissa, _, power = s.rpartition("10^")
+        factor = float(mantissa.rstrip("*")) if mantissa else 1.0
+        return factor * 10.0 ** int(power)
+    return float(s.replace(" ", ""))
+
+
+_CODE_NUMBER = re.compile(r"(?<![\w.])\d+(?:_\d{3})*(?:\.\d*)?(?:[eE][-+]?\d+)?|(?<![\w.])\.\d+")
+
+
+def mentions(fragment: str, claim: str) -> bool:
+    """Whether a code fragment contains the claim's number (up to its rounding)."""
+    target = abs(value_of(claim))
+    digits = claim.rstrip("%").split("*")[0]
+    decimals = len(digits.partition(".")[2]) if "." in digits and "^" not in claim else None
+    for m in _CODE_NUMBER.finditer(fragment):
+        x = float(m.group(0).replace("_", ""))
+        for candidate in (x, 100 * x, x / 100):      # 15 % may be written 0.15
+            if candidate == target or (decimals is not None
+                                       and round(candidate, decimals) == target):
+                return True
+            if target and abs(candidate - target) <= 1e-12 * target:
+                return True
+    return False
 
 
 def load_ledger(path: Path = LEDGER) -> dict[str, dict[str, str]]:
@@ -180,12 +215,14 @@ def problems(path: Path, ledger: dict[str, dict[str, str]],
         kind, _, ref = source.partition(":")
         ref = ref.strip()
         if kind in ("input", "assert"):
-            holders = [cell for cell in cells if ref in cell]
-            if not holders:
-                out.append(f"{where}: no code cell contains {ref!r}")
-            elif kind == "assert" and not any(
-                    re.search(r"^\s*assert\b", cell, re.M) for cell in holders):
-                out.append(f"{where}: the cell with {ref!r} asserts nothing")
+            lines = [line for cell in cells for line in cell.splitlines() if ref in line]
+            if not lines:
+                out.append(f"{where}: no line of a code cell contains {ref!r}")
+            elif kind == "assert" and not any(re.match(r"\s*assert\b", line)
+                                               for line in lines):
+                out.append(f"{where}: {ref!r} is not on an assert line")
+            if not mentions(ref, value):
+                out.append(f"{where}: the fragment {ref!r} does not contain the number")
         elif kind == "test":
             file, _, func = ref.partition("::")
             test = ROOT / file
