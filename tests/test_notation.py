@@ -79,6 +79,7 @@ SECOND_MEANINGS = {
     r"\\psi\(\\eta|\\psi\(\\theta|\\psi\s*=\s*L": "psi is the digamma function",
     r"\(uses conditions|[Cc]ondition [1-4]\b": "cite the regularity conditions as (R1)-(R4)",
     r"\\log 2 \+ 1/4": "the Gaussian example is log 2 - 1/4",
+    r"(?<![A-Za-z\\_{])J\((?:\\theta|p,)": "the Jeffreys divergence is D_J; J is the Jacobian",
 }
 
 
