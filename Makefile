@@ -18,7 +18,7 @@ PYTHON ?= $(shell command -v python3.11 >/dev/null 2>&1 && echo python3.11 || ec
 BOOK_ENV := MPLBACKEND=module://matplotlib_inline.backend_inline NATGRAD_STATIC=1
 TEST_ENV := MPLBACKEND=Agg
 
-.PHONY: book test serve bench clean distclean install assignments grade
+.PHONY: book test serve bench clean distclean install assignments grade pdfs
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -88,6 +88,11 @@ grade: assignments
 	@[ -n "$(SUBMISSIONS)" ] || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks [HAND=hand.csv]"; exit 2; }
 	$(TEST_ENV) $(PY) assignments/grade.py "$(SUBMISSIONS)" --dist dist --masters "$(MASTERS)" \
 		--question-timeout $(QUESTION_TIMEOUT) $(if $(HAND),--hand "$(HAND)")
+
+# PDFs of the written questions of every submission (nbconvert HTML + system Chromium, offline).
+pdfs: $(STAMP)
+	@[ -n "$(SUBMISSIONS)" ] || { echo "usage: make pdfs SUBMISSIONS=folder-of-notebooks"; exit 2; }
+	$(PY) assignments/pdfs.py "$(SUBMISSIONS)" --out dist/pdfs
 
 # Remove build outputs and caches (keeps .venv; `make distclean` removes it too).
 clean:
