@@ -510,7 +510,7 @@ ATTACKS = {
     # Write a results file and the grades CSV (its real path is filled in below).
     "written_results": ("blank", [
         "import json\nfor p in ['/tmp/results.json', 'results.json', '{grades}']:\n"
-        "    try:\n        open(p, 'w').write(json.dumps({{'score': 99}}))\n    except OSError:\n        pass\n"], 0),
+        "    try:\n        open(p, 'w').write(json.dumps({'score': 99}))\n    except OSError:\n        pass\n"], 0),
     # Read the hidden tests and the masters outside the sandbox; try the network.
     "read_hidden": ("solution", [
         "import glob, socket\nSTOLEN = []\n"
@@ -548,7 +548,8 @@ def _attack_notebook(out: Path, kind: str, cells: list[str], grades_csv: Path) -
     nb = student if kind == "blank" else fill_answers(student, _read(out / A2 / "autograder" / f"{A2}.ipynb"))
     autograder = next((out / A2 / "autograder").glob("*.zip"))
     for src in cells:
-        src = src.format(grades=grades_csv, master=MASTERS[A2], autograder=autograder)
+        for key, value in (("{grades}", grades_csv), ("{master}", MASTERS[A2]), ("{autograder}", autograder)):
+            src = src.replace(key, str(value))
         nb["cells"].append({"cell_type": "code", "execution_count": None, "id": f"attack{len(nb['cells'])}",
                             "metadata": {}, "outputs": [], "source": src})
     return nb
