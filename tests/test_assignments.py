@@ -637,3 +637,69 @@ def test_hand_scores_merge_and_nothing_is_overwritten(dist, tmp_path):
     second, _ = run_grader(subs, out, out_dist)
     assert "kept the previous grades.csv as" in second.stdout
     assert len(list(out.glob("grades*.csv"))) == 2 and len(list(out.glob("feedback*"))) == 2
+
+
+# --------------------------------------------------------------------------- Gradescope, student bundle
+
+
+def test_gradescope_zip_runs_offline_through_its_entry_point(dist, tmp_path):
+    """The zip's own run_otter.py (with /autograder moved to a temporary folder) grades the
+    reference with full marks and the wrong submission with exactly the expected points."""
+    out, _ = dist
+    stem = "a3_newton_glm"
+    (zip_path,) = (out / stem / "autograder").glob(f"{stem}-autograder_*.zip")
+    with zipfile.ZipFile(zip_path) as zf:
+        env = yaml.safe_load(zf.read("environment.yml"))
+        wheel = [n for n in zf.namelist() if n.endswith(".whl")]
+        pip = next(d for d in env["dependencies"] if isinstance(d, dict))["pip"]
+        assert len(wheel) == 1 and f"/autograder/source/{wheel[0]}" in pip
+        student = _read(out / stem / "student" / f"{stem}.ipynb")
+        key = _read(out / stem / "autograder" / f"{stem}.ipynb")
+        expected = {"reference": 10.0, "wrong": 10.0 - sum(WRONG[stem]["lost"].values())}
+        for kind, nb in (("reference", key), ("wrong", fill_answers(student, key, WRONG[stem]["edits"]))):
+            root = tmp_path / kind
+            zf.extractall(root / "source")
+            (root / "submission").mkdir(parents=True)
+            (root / "results").mkdir()
+            (root / "submission" / f"{stem}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+            entry = (root / "source" / "run_otter.py").read_text(encoding="utf-8")
+            assert '"/autograder"' in entry
+            (root / "source" / "run_otter.py").write_text(entry.replace('"/autograder"', repr(str(root))),
+                                                          encoding="utf-8")
+            proc = subprocess.run([sys.executable, str(root / "source" / "run_otter.py")], cwd=root,
+                                  capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+            results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+            score = sum(t.get("score", 0) for t in results["tests"] if "max_score" in t)
+            assert score == pytest.approx(expected[kind]), (kind, proc.stdout[-2000:], proc.stderr[-2000:])
+
+
+def test_student_bundle_installs_alone_and_its_notebook_runs(dist, tmp_path):
+    """A fresh venv with only the bundle's requirements.txt runs the (answered, renamed) notebook."""
+    out, _ = dist
+    stem = "a2_kl_natural_gradient"
+    with zipfile.ZipFile(out / stem / f"{stem}-student.zip") as zf:
+        zf.extractall(tmp_path)
+    folder = tmp_path / stem
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=TIMEOUT_S)
+    pip = subprocess.run([str(venv / "bin" / "pip"), "install", "--disable-pip-version-check", "-q",
+                          "-r", "requirements.txt"], cwd=folder, capture_output=True, text=True,
+                         timeout=TIMEOUT_S, check=False)
+    assert pip.returncode == 0, pip.stderr[-3000:]
+    listed = subprocess.run([str(venv / "bin" / "pip"), "list", "--format=freeze"], capture_output=True,
+                            text=True, check=True).stdout.lower()
+    assert "natgrad_lib" in listed.replace("-", "_") and "\nmatplotlib==" not in listed
+    nb = fill_answers(_read(folder / f"{stem}.ipynb"), _read(out / stem / "autograder" / f"{stem}.ipynb"))
+    (folder / f"{stem}.ipynb").unlink()
+    renamed = folder / f"{stem} (1).ipynb"
+    renamed.write_text(json.dumps(nb), encoding="utf-8")
+    script = ("import json, sys\nnb = json.load(open(sys.argv[1]))\nns = {}\n"
+              "for cell in nb['cells']:\n    if cell['cell_type'] == 'code':\n"
+              "        src = ''.join(cell['source'])\n        r = eval(compile(src.strip().splitlines()[-1], 'c', 'eval'), ns) "
+              "if src.strip().startswith('grader.check(') else exec(src, ns)\n"
+              "        if r is not None and 'passed' not in repr(r).lower() and 'All tests passed' not in str(r):\n"
+              "            raise SystemExit('check failed: ' + repr(r))\nprint('ran', sum(c['cell_type'] == 'code' for c in nb['cells']), 'cells')\n")
+    run = subprocess.run([str(venv / "bin" / "python"), "-c", script, renamed.name], cwd=folder,
+                         capture_output=True, text=True, timeout=TIMEOUT_S, check=False,
+                         env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "MPLBACKEND": "Agg"})
+    assert run.returncode == 0 and "ran" in run.stdout, run.stdout[-2000:] + run.stderr[-3000:]
