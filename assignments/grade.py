@@ -66,6 +66,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import libcheck  # noqa: E402
+sys.path.insert(0, str(HERE / "sandbox"))
 import wire  # noqa: E402
 
 DEFAULT_QUESTION_TIMEOUT = 60.0  # seconds of wall time per code question
@@ -190,38 +191,84 @@ def autograder_zip(dist: Path, name: str) -> Path:
 # --------------------------------------------------------------------------- the sandbox
 
 
-def _bwrap_command(python: Path, reply_fd: int) -> list[str]:
+def _bwrap_command(python: Path, reply_fd: int, seccomp_fd: int | None) -> list[str]:
     """bubblewrap arguments: read-only system and Python, an empty /tmp, nothing else."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise NotGradable("bubblewrap (bwrap) is not installed: `apt-get install bubblewrap`")
-    cmd = [bwrap, "--unshare-all", "--die-with-parent", "--new-session",
-           "--uid", "65534", "--gid", "65534", "--cap-drop", "ALL",
-           "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp"]
+    cmd = []
+    cmd += [bwrap, "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session",
+            "--uid", "65534", "--gid", "65534", "--cap-drop", "ALL",
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp"]
     for d in ("/usr", "/lib", "/lib64", "/bin", "/etc/alternatives", "/etc/ld.so.cache"):
         p = Path(d)
         if p.is_symlink():
             cmd += ["--symlink", os.readlink(p), d]
         elif p.exists():
             cmd += ["--ro-bind", d, d]
-    # This Python (its installation, the venv's site-packages) and natgrad_lib, read-only.
-    # An editable install of natgrad_lib points into the repository: bind only its package
-    # folder, never the repository (which holds the masters).
-    import natgrad_lib
-
-    binds = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(),
-             Path(natgrad_lib.__file__).resolve().parent}
-    for p in sorted(binds):
-        if not str(p).startswith(("/usr/", "/lib")):
-            cmd += ["--ro-bind", str(p), str(p)]
-    cmd += ["--ro-bind", str(HERE / "sandbox_runner.py"), "/opt/grader/sandbox_runner.py",
-            "--ro-bind", str(HERE / "wire.py"), "/opt/grader/wire.py", "--clearenv"]
+    for dest, src in _shared_folders(python).items():
+        cmd += ["--ro-bind", src, dest]
+    if seccomp_fd is not None:
+        cmd += ["--seccomp", str(seccomp_fd)]
+    cmd += ["--clearenv"]
     for k, v in SANDBOX_ENV.items():
         cmd += ["--setenv", k, v]
     cmd += ["--setenv", "NATGRAD_SANDBOX_LIMITS", json.dumps(LIMITS),
             "--setenv", "PYTHONPATH", "/opt/grader", "--setenv", "NATGRAD_REPLY_FD", str(reply_fd),
             "--", str(python), "-B", "/opt/grader/sandbox_runner.py"]
     return cmd
+
+
+def _shared_folders(python: Path) -> dict[str, str]:
+    """Sandbox path -> real path of what the sandbox sees besides the system: this Python
+    (its installation and the venv) and natgrad_lib. An editable install of natgrad_lib points
+    into the repository: only its package folder is shared, never the repository (which holds
+    the masters). The runner's two files go to /opt/grader."""
+    import natgrad_lib
+
+    folders = {Path(p) for p in (sys.base_prefix, sys.prefix, python.parent.parent)}
+    folders |= {p.resolve() for p in folders} | {Path(natgrad_lib.__file__).resolve().parent}
+    shared = {str(p): str(p) for p in sorted(folders)
+              if p.is_dir() and not str(p).startswith(("/usr/", "/lib"))}
+    shared["/opt/grader"] = str(HERE / "sandbox")  # the runner and wire.py, nothing else
+    return shared
+
+
+def _no_fork_filter() -> int | None:
+    """A pipe holding a seccomp filter that lets the sandbox start threads but no process.
+
+    fork, vfork and clone without CLONE_THREAD fail with EPERM, clone3 with ENOSYS (so that
+    threads fall back to clone), and x32 system calls are refused. RLIMIT_NPROC alone would
+    not do: it does not bind processes that are root outside the user namespace. Written as
+    classic BPF (x86-64 only; elsewhere the process limit is RLIMIT_NPROC).
+    """
+    import platform
+    import struct
+
+    if platform.machine() != "x86_64":
+        return None
+    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
+    allow, eperm, enosys = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38
+    program = [
+        (ld, 0, 0, 4),                 # 0: arch
+        (jeq, 0, 8, 0xC000003E),       # 1: not x86-64 -> allow (10)
+        (ld, 0, 0, 0),                 # 2: syscall number
+        (jge, 7, 0, 0x40000000),       # 3: x32 -> EPERM (11)
+        (jeq, 6, 0, 57),               # 4: fork -> EPERM
+        (jeq, 5, 0, 58),               # 5: vfork -> EPERM
+        (jeq, 5, 0, 435),              # 6: clone3 -> ENOSYS (12)
+        (jeq, 0, 2, 56),               # 7: not clone -> allow (10)
+        (ld, 0, 0, 16),                # 8: clone flags (low 32 bits)
+        (jset, 0, 1, 0x00010000),      # 9: CLONE_THREAD -> allow, else EPERM
+        (ret, 0, 0, allow),            # 10
+        (ret, 0, 0, eperm),            # 11
+        (ret, 0, 0, enosys),           # 12
+    ]
+    data = b"".join(struct.pack("<HBBI", *ins) for ins in program)
+    rfd, wfd = os.pipe()
+    os.write(wfd, data)
+    os.close(wfd)
+    return rfd
 
 
 class Sandbox:
@@ -239,13 +286,17 @@ class Sandbox:
     # -- process
     def _spawn(self) -> None:
         rfd, wfd = os.pipe()
-        python = Path(sys.executable)
+        python = Path(os.path.normpath(os.path.abspath(sys.executable)))
+        seccomp = _no_fork_filter()
+        fds = (wfd,) if seccomp is None else (wfd, seccomp)
         try:
             self.proc = subprocess.Popen(
-                _bwrap_command(python, wfd), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, pass_fds=(wfd,), close_fds=True, start_new_session=True)
+                _bwrap_command(python, wfd, seccomp), stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=fds,
+                close_fds=True, start_new_session=True)
         finally:
-            os.close(wfd)
+            for fd in fds:
+                os.close(fd)
         self._rfd = rfd
         self._buffer = b""
         self.starts += 1
