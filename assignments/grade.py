@@ -24,7 +24,7 @@ How one submission is graded (the threat model is on the book's instructors' pag
    question only; the sandbox is killed and started again for the next question.
 4. A static check of the notebook's code (``libcheck``) zeroes a code question whose function
    uses ``natgrad_lib``, directly, through an alias defined in any cell, or through another
-   notebook function.
+   notebook function, or reads none of its inputs (a hard-coded answer).
 5. Results: one feedback file per submission (each test, its points and message, and what
    to revisit) under ``DIST/feedback/``, and one CSV with one row per student and a column
    per question (autograded and hand-graded), the totals, and the status. ``--hand``
@@ -548,6 +548,7 @@ def grade_submission(path: Path, submissions: Path, dist: Path, masters: Path,
             if not q.manual:
                 q.points = float(sum(case.points or 0 for case in tests.get(q.name, [])))
         uses_library = libcheck.library_users(cells)
+        constants = libcheck.constant_functions(cells)
         sandbox = Sandbox(cells, cell_timeout)
         sandbox.start()
         for question in graded.questions:
@@ -577,12 +578,15 @@ def grade_submission(path: Path, submissions: Path, dist: Path, masters: Path,
                                                  bool(case.hidden), msg))
             names = {p for case in cases for p in case._get_func_params()}
             cheats = sorted(n for n in names if n in uses_library)
-            if cheats:
+            hard_coded = sorted(n for n in names if n in constants and n not in uses_library)
+            if cheats or hard_coded:
+                why = "uses natgrad_lib" if cheats else "is hard-coded"
                 for r in graded.results:
                     if r.question == question.name and r.earned:
                         r.earned = 0.0
-                        r.message = "no credit: the answer uses natgrad_lib"
-                graded.notes[question.name] = "; ".join(f"{n}: {uses_library[n]}" for n in cheats)
+                        r.message = f"no credit: the answer {why}"
+                graded.notes[question.name] = "; ".join(
+                    [f"{n}: {uses_library[n]}" for n in cheats] + [f"{n}: {constants[n]}" for n in hard_coded])
             if run.timed_out:
                 graded.notes[question.name] = (graded.notes.get(question.name, "") +
                                                f" ran past the time limit of {question_timeout:g} s").strip()

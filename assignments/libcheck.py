@@ -71,6 +71,29 @@ def _imports_library(node) -> bool:
     return False
 
 
+def constant_functions(cells: list[str]) -> dict[str, str]:
+    """Functions (defined at the top level) that read none of their parameters: whatever the
+    inputs, they return the same thing, so they are a hard-coded answer."""
+    found = {}
+    for stmt in _parse(cells):
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = stmt.args
+            params = {a.arg for a in args.args + args.posonlyargs + args.kwonlyargs}
+            params |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+            used = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+            unanswered = all(isinstance(b, ast.Pass) or (isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant))
+                             for b in stmt.body)
+            if params and not params & used and not unanswered:
+                found[stmt.name] = "reads none of its inputs, so its result is hard-coded"
+            elif not params:
+                found.pop(stmt.name, None)
+        elif isinstance(stmt, (ast.Assign,)):
+            for t in stmt.targets:
+                if isinstance(t, ast.Name):
+                    found.pop(t.id, None)
+    return found
+
+
 def library_users(cells: list[str]) -> dict[str, str]:
     body = _parse(cells)
     tainted: set[str] = set()

@@ -534,6 +534,10 @@ ATTACKS = {
         "import sys\nfor _ in range(200_000):\n    print('x' * 1000)\n"
         "try:\n    open('/tmp/big', 'w').write('x' * 2**30)\nexcept Exception:\n    pass\n",
         "def natural_direction(grad, fisher):\n    return np.zeros(10_000_000)\n"], 7),
+    # A hard-coded answer that passes the public tests of q5 (2 of its 4 points).
+    "hard_coded": ("solution", [
+        "def natural_step_kl(grad, fisher, c):\n"
+        "    return np.array([0.0644658371, -0.1450481335])\n"], 5),
     # The library through an alias made in another cell (q5, 4 points).
     "library_alias": ("solution", [
         "lib = ng\n",
@@ -618,6 +622,8 @@ def test_feedback_explains_every_test(attacked):
     assert "cell " in text and "skipped" in text  # the top-level loop
     text = (grading / "feedback" / A2 / "library_alias.md").read_text(encoding="utf-8")
     assert "uses lib, which is natgrad_lib" in text
+    text = (grading / "feedback" / A2 / "hard_coded.md").read_text(encoding="utf-8")
+    assert "hard-coded" in text
 
 
 def test_hand_scores_merge_and_nothing_is_overwritten(dist, tmp_path):
@@ -705,3 +711,20 @@ def test_student_bundle_installs_alone_and_its_notebook_runs(dist, tmp_path):
                          capture_output=True, text=True, timeout=TIMEOUT_S, check=False,
                          env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "MPLBACKEND": "Agg"})
     assert run.returncode == 0 and "ran" in run.stdout, run.stdout[-2000:] + run.stderr[-3000:]
+
+
+def test_pdfs_of_written_answers_offline(dist, tmp_path):
+    """assignments/pdfs.py: nbconvert HTML + system Chromium, no network, no downloaded browser."""
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("no system Chromium at /usr/bin/chromium")
+    out, _ = dist
+    stem = "a1_score_fisher"
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(out / stem / "autograder" / f"{stem}.ipynb", subs / "ada.ipynb")
+    proc = subprocess.run([sys.executable, str(REPO / "assignments" / "pdfs.py"), str(subs),
+                           "--out", str(tmp_path / "pdfs")], capture_output=True, text=True,
+                          timeout=TIMEOUT_S, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    pdf = (tmp_path / "pdfs" / "ada.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 5000
