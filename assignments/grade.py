@@ -13,7 +13,8 @@ How one submission is graded (the threat model is on the book's instructors' pag
 2. Its code cells run, one by one, in ``sandbox_runner.py`` inside a bubblewrap sandbox:
    no network, a read-only view of the system and of this Python environment, its own
    empty /tmp, no view of the submissions, the masters, the tests or the output folder,
-   and limits on memory, CPU time, file size and number of processes. A cell that runs
+   limits on memory, CPU time, file size and number of processes, and a seccomp filter
+   that lets it start threads but no process. A cell that runs
    past ``--cell-timeout`` is skipped (the sandbox is killed and started again without it).
 3. This process (the trusted grader) then runs every test of the autograder zip that
    ``make assignments`` wrote, public and hidden. A test receives, in place of each student
@@ -39,11 +40,9 @@ exits with status 1 after writing everything else.
 from __future__ import annotations
 
 import argparse
-import ast
 import concurrent.futures
 import csv
 import datetime as _dt
-import io
 import json
 import math
 import os
@@ -51,9 +50,9 @@ import re
 import select
 import shutil
 import signal
+import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import types
@@ -243,7 +242,6 @@ def _no_fork_filter() -> int | None:
     classic BPF (x86-64 only; elsewhere the process limit is RLIMIT_NPROC).
     """
     import platform
-    import struct
 
     if platform.machine() != "x86_64":
         return None
@@ -343,7 +341,7 @@ class Sandbox:
         return data
 
     def _receive(self, deadline: float) -> dict:
-        (n,) = __import__("struct").unpack("<Q", self._read(8, deadline))
+        (n,) = struct.unpack("<Q", self._read(8, deadline))
         if n > wire.MAX_FRAME:
             raise wire.WireError(f"a reply of {n} bytes, over the limit of {wire.MAX_FRAME}")
         return wire.loads(self._read(n, deadline))

@@ -321,6 +321,12 @@ def test_generation_succeeds(dist):
         assert (out / stem / "student" / f"{stem}.ipynb").is_file()
         assert (out / stem / "autograder" / f"{stem}.ipynb").is_file()
         assert len(list((out / stem / "autograder").glob(f"{stem}-autograder_*.zip"))) == 1
+        # The instructor release holds the answer key (with the solutions) and the Gradescope zip.
+        with zipfile.ZipFile(out / stem / f"{stem}-instructor.zip") as zf:
+            names = sorted(Path(n).name for n in zf.namelist())
+            key = zf.read(f"{stem}/answer_key_{stem}.ipynb").decode("utf-8")
+        assert any(n.startswith(f"{stem}-autograder_") for n in names)
+        assert "# BEGIN SOLUTION" not in key and "Rubric" in key
 
 
 def _scores(grades, masters, stem, kind):
@@ -587,7 +593,7 @@ def attacked(dist, tmp_path_factory):
     text = json.dumps(reference)
     (subs / "corrupt.ipynb").write_text(text[: len(text) // 2], encoding="utf-8")  # truncated
     before = set(os.listdir("/tmp"))
-    proc, rows = run_grader(subs, grading, out, "--question-timeout", "15", "--cell-timeout", "15")
+    proc, rows = run_grader(subs, grading, out, "--question-timeout", "10", "--cell-timeout", "10")
     leftovers = set(os.listdir("/tmp")) - before
     return proc, {r["student"]: r for r in rows}, grading, leftovers
 
@@ -664,21 +670,28 @@ def test_gradescope_zip_runs_offline_through_its_entry_point(dist, tmp_path):
         student = _read(out / stem / "student" / f"{stem}.ipynb")
         key = _read(out / stem / "autograder" / f"{stem}.ipynb")
         expected = {"reference": 10.0, "wrong": 10.0 - sum(WRONG[stem]["lost"].values())}
-        for kind, nb in (("reference", key), ("wrong", fill_answers(student, key, WRONG[stem]["edits"]))):
-            root = tmp_path / kind
-            zf.extractall(root / "source")
-            (root / "submission").mkdir(parents=True)
-            (root / "results").mkdir()
-            (root / "submission" / f"{stem}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
-            entry = (root / "source" / "run_otter.py").read_text(encoding="utf-8")
-            assert '"/autograder"' in entry
-            (root / "source" / "run_otter.py").write_text(entry.replace('"/autograder"', repr(str(root))),
-                                                          encoding="utf-8")
-            proc = subprocess.run([sys.executable, str(root / "source" / "run_otter.py")], cwd=root,
-                                  capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
-            results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
-            score = sum(t.get("score", 0) for t in results["tests"] if "max_score" in t)
-            assert score == pytest.approx(expected[kind]), (kind, proc.stdout[-2000:], proc.stderr[-2000:])
+        for kind in expected:
+            zf.extractall(tmp_path / kind / "source")
+
+    def run(kind: str, nb: dict) -> tuple[float, subprocess.CompletedProcess]:
+        root = tmp_path / kind
+        (root / "submission").mkdir(parents=True)
+        (root / "results").mkdir()
+        (root / "submission" / f"{stem}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+        entry = (root / "source" / "run_otter.py").read_text(encoding="utf-8")
+        assert '"/autograder"' in entry
+        (root / "source" / "run_otter.py").write_text(entry.replace('"/autograder"', repr(str(root))),
+                                                      encoding="utf-8")
+        proc = subprocess.run([sys.executable, str(root / "source" / "run_otter.py")], cwd=root,
+                              capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+        results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+        return sum(t.get("score", 0) for t in results["tests"] if "max_score" in t), proc
+
+    submissions = {"reference": key, "wrong": fill_answers(student, key, WRONG[stem]["edits"])}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        graded = dict(zip(submissions, pool.map(run, submissions, submissions.values())))
+    for kind, (score, proc) in graded.items():
+        assert score == pytest.approx(expected[kind]), (kind, proc.stdout[-2000:], proc.stderr[-2000:])
 
 
 def test_student_bundle_installs_alone_and_its_notebook_runs(dist, tmp_path):
