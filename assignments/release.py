@@ -7,9 +7,10 @@ Usage (``make assignments`` runs this for each assignment)::
 - The notebooks' first cell finds the notebook by its assignment name (stored in its
   metadata) instead of by file name, so a renamed download (``a1 (1).ipynb``) still works.
 - ``dist/<a>/<a>-student.zip``: the student notebook, the ``natgrad_lib`` wheel that
-  ``make`` built, a ``requirements.txt`` (the wheel with its base dependencies numpy, scipy
-  and sympy, and otter-grader for the public tests) and a README. No solutions, no hidden
-  tests; students need neither a clone nor ``make``.
+  ``make`` built, a ``requirements.txt`` (the wheel, with its base dependencies numpy, scipy
+  and sympy), ``natgrad_check.py`` (runs the public tests when otter-grader is not
+  installed) and a README. No solutions, no hidden tests; students need neither a clone nor
+  ``make``.
 - The Gradescope autograder zip gets the wheel, and its ``environment.yml`` installs it.
 - ``dist/<a>/<a>-instructor.zip``: the answer key (the autograder notebook with the model
   answers and rubrics) and the Gradescope zip. Keep it away from students.
@@ -25,14 +26,11 @@ from pathlib import Path
 
 import yaml
 
-OTTER_PIN = "otter-grader==7.0.0"
-
-INIT_CELL = '''# Initialize Otter. The notebook finds its own file by its assignment name, so the checks
-# still work when the file has been renamed (for example "{name} (1).ipynb").
+INIT_CELL = '''# Initialize the checks. The notebook finds its own file by its assignment name, so the
+# checks still work when the file has been renamed (for example "{name} (1).ipynb"). They use
+# otter-grader if it is installed, and otherwise natgrad_check.py from the student bundle.
 import glob
 import json
-
-import otter
 
 
 def _this_notebook(name):
@@ -47,21 +45,29 @@ def _this_notebook(name):
                             "notebook from the folder it is saved in")
 
 
+try:
+    import otter
+except ImportError:
+    import natgrad_check as otter
+
 grader = otter.Notebook(_this_notebook("{name}"))'''
 
 README = """{name}: student bundle
 {underline}
 
-1. Unzip this file into a folder of its own.
+1. Unzip this file. It makes the folder {name}; open a terminal in that folder
+   (the paths below are relative to it).
 2. Install the packages, once, into a fresh virtual environment (Python 3.11 or newer):
 
        python3 -m venv .venv
        .venv/bin/pip install -r requirements.txt      (Windows: .venv\\Scripts\\pip)
 
-   This installs natgrad_lib from the wheel in this folder, with numpy, scipy and sympy,
-   and otter-grader for the checks. It needs no copy of the natgrad repository.
-3. Open {name}.ipynb in Jupyter (with the kernel of that environment) and follow the
-   instructions in its first cell. Submit the .ipynb file; renaming it does no harm.
+   This installs natgrad_lib from the wheel in this folder, with numpy, scipy and sympy.
+   It needs no copy of the natgrad repository. The checks in the notebook run with
+   natgrad_check.py from this folder (or with otter-grader, if you have it).
+3. Open {name}.ipynb in Jupyter (with the kernel of that environment; if you have no
+   Jupyter yet: .venv/bin/pip install jupyterlab) and follow the instructions in its
+   first cell. Submit the .ipynb file; renaming it does no harm.
 """
 
 
@@ -100,7 +106,8 @@ def main(argv=None) -> int:
     with zipfile.ZipFile(out / f"{name}-student.zip", "w", zipfile.ZIP_DEFLATED) as zf:
         zf.write(student_nb, f"{name}/{name}.ipynb")
         zf.write(wheel, f"{name}/{wheel.name}")
-        zf.writestr(f"{name}/requirements.txt", f"./{wheel.name}\n{OTTER_PIN}\n")
+        zf.writestr(f"{name}/requirements.txt", f"./{wheel.name}\n")
+        zf.write(Path(__file__).with_name("student_check.py"), f"{name}/natgrad_check.py")
         zf.writestr(f"{name}/README.txt", README.format(name=name, underline="=" * (len(name) + 17)))
 
     zips = sorted((out / "autograder").glob(f"{name}-autograder_*.zip"))

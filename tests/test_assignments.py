@@ -409,7 +409,8 @@ def test_student_release_has_no_solution_and_no_hidden_test(dist, masters, stem)
     with zipfile.ZipFile(out / stem / f"{stem}-student.zip") as zf:
         names = sorted(Path(n).name for n in zf.namelist())
     wheels = [n for n in names if n.endswith(".whl")]
-    assert len(wheels) == 1 and sorted(names) == sorted(["README.txt", "requirements.txt", f"{stem}.ipynb", *wheels])
+    assert len(wheels) == 1 and sorted(names) == sorted(["README.txt", "requirements.txt", "natgrad_check.py",
+                                                         f"{stem}.ipynb", *wheels])
 
 
 def answer_numbers(master: Master) -> set[str]:
@@ -695,7 +696,9 @@ def test_gradescope_zip_runs_offline_through_its_entry_point(dist, tmp_path):
 
 
 def test_student_bundle_installs_alone_and_its_notebook_runs(dist, tmp_path):
-    """A fresh venv with only the bundle's requirements.txt runs the (answered, renamed) notebook."""
+    """A fresh venv with only the bundle's requirements.txt (natgrad_lib and its base
+    dependencies, no otter-grader) runs the answered, renamed notebook, checks included; a
+    wrong answer makes its check fail."""
     out, _ = dist
     stem = "a2_kl_natural_gradient"
     with zipfile.ZipFile(out / stem / f"{stem}-student.zip") as zf:
@@ -709,7 +712,8 @@ def test_student_bundle_installs_alone_and_its_notebook_runs(dist, tmp_path):
     assert pip.returncode == 0, pip.stderr[-3000:]
     listed = subprocess.run([str(venv / "bin" / "pip"), "list", "--format=freeze"], capture_output=True,
                             text=True, check=True).stdout.lower()
-    assert "natgrad_lib" in listed.replace("-", "_") and "\nmatplotlib==" not in listed
+    assert "natgrad_lib" in listed.replace("-", "_")
+    assert not {"matplotlib", "otter-grader", "pandas"} & {line.split("==")[0] for line in listed.split()}
     nb = fill_answers(_read(folder / f"{stem}.ipynb"), _read(out / stem / "autograder" / f"{stem}.ipynb"))
     (folder / f"{stem}.ipynb").unlink()
     renamed = folder / f"{stem} (1).ipynb"
@@ -724,6 +728,13 @@ def test_student_bundle_installs_alone_and_its_notebook_runs(dist, tmp_path):
                          capture_output=True, text=True, timeout=TIMEOUT_S, check=False,
                          env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "MPLBACKEND": "Agg"})
     assert run.returncode == 0 and "ran" in run.stdout, run.stdout[-2000:] + run.stderr[-3000:]
+    wrong = fill_answers(_read(out / stem / "student" / f"{stem}.ipynb"),
+                         _read(out / stem / "autograder" / f"{stem}.ipynb"), WRONG[stem]["edits"])
+    renamed.write_text(json.dumps(wrong), encoding="utf-8")
+    run = subprocess.run([str(venv / "bin" / "python"), "-c", script, renamed.name], cwd=folder,
+                         capture_output=True, text=True, timeout=TIMEOUT_S, check=False,
+                         env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "MPLBACKEND": "Agg"})
+    assert run.returncode != 0 and "check failed: q4_natural_direction results:" in run.stdout + run.stderr
 
 
 def test_pdfs_of_written_answers_offline(dist, tmp_path):
