@@ -541,6 +541,9 @@ ATTACKS = {
         "import sys\nfor _ in range(200_000):\n    print('x' * 1000)\n"
         "try:\n    open('/tmp/big', 'w').write('x' * 2**30)\nexcept Exception:\n    pass\n",
         "def natural_direction(grad, fisher):\n    return np.zeros(10_000_000)\n"], 7),
+    # A renamed answer function (q4, 2 points): no credit, and the feedback says why.
+    "renamed_function": ("solution", [
+        "natural_dir = natural_direction\ndel natural_direction\n"], 7),
     # A hard-coded answer that passes the public tests of q5 (2 of its 4 points).
     "hard_coded": ("solution", [
         "def natural_step_kl(grad, fisher, c):\n"
@@ -629,6 +632,8 @@ def test_feedback_explains_every_test(attacked):
     assert "cell " in text and "skipped" in text  # the top-level loop
     text = (grading / "feedback" / A2 / "library_alias.md").read_text(encoding="utf-8")
     assert "uses lib, which is natgrad_lib" in text
+    text = (grading / "feedback" / A2 / "renamed_function.md").read_text(encoding="utf-8")
+    assert "no function named natural_direction in the notebook" in text
     text = (grading / "feedback" / A2 / "hard_coded.md").read_text(encoding="utf-8")
     assert "hard-coded" in text
 
@@ -752,3 +757,18 @@ def test_pdfs_of_written_answers_offline(dist, tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     pdf = (tmp_path / "pdfs" / "ada.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and len(pdf) > 5000
+
+
+def test_instructors_page_quotes_the_grader_settings():
+    """The limits the instructors' page states are the grader's defaults."""
+    sys.path.insert(0, str(REPO / "assignments"))
+    try:
+        import grade
+    finally:
+        sys.path.remove(str(REPO / "assignments"))
+    page = (REPO / "chapters" / "08_instructors.md").read_text(encoding="utf-8")
+    assert f"{grade.LIMITS['memory_bytes'] / 2**30:g} GiB of address space" in page
+    assert f"{grade.DEFAULT_QUESTION_TIMEOUT:g} s by default" in page
+    assert f"longer than {grade.DEFAULT_CELL_TIMEOUT:g} s is skipped" in page
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert f"QUESTION_TIMEOUT ?= {grade.DEFAULT_QUESTION_TIMEOUT:g}" in makefile
