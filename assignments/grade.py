@@ -279,6 +279,7 @@ class Sandbox:
         self.functions: dict[str, dict] = {}
         self.proc: subprocess.Popen | None = None
         self.starts = 0
+        self.startup_errors = ""
         self._callbacks: list = []
 
     # -- process
@@ -290,7 +291,7 @@ class Sandbox:
         try:
             self.proc = subprocess.Popen(
                 _bwrap_command(python, wfd, seccomp), stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=fds,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, pass_fds=fds,
                 close_fds=True, start_new_session=True)
         finally:
             for fd in fds:
@@ -307,10 +308,18 @@ class Sandbox:
         except ProcessLookupError:
             pass
         self.proc.wait()
+        # What bwrap or Python said before the runner sent its stderr to /dev/null (the
+        # submission's own output never reaches this pipe).
+        os.set_blocking(self.proc.stderr.fileno(), False)
         try:
-            self.proc.stdin.close()
+            self.startup_errors = (self.proc.stderr.read(4096) or b"").decode("utf-8", "replace").strip()
         except OSError:
-            pass
+            self.startup_errors = ""
+        for stream in (self.proc.stdin, self.proc.stderr):
+            try:
+                stream.close()
+            except OSError:
+                pass
         os.close(self._rfd)
         self.proc = None
 
@@ -372,10 +381,12 @@ class Sandbox:
             except (TimeoutError, EOFError, wire.WireError, OSError) as err:
                 self.kill()
                 if current is None or current in self.skip or self.starts > len(self.cells) + 2:
-                    raise NotGradable(f"the notebook's code could not be run in the sandbox ({err!r})")
-                why = "ran past the cell time limit" if isinstance(err, TimeoutError) else \
-                    "ended the Python process or broke its output"
-                self.cell_errors[current] = f"this cell {why} ({self.cell_timeout:g} s) and was skipped"
+                    said = f": {self.startup_errors[-1000:]}" if self.startup_errors else ""
+                    raise NotGradable(f"the notebook's code could not be run in the sandbox "
+                                      f"({type(err).__name__}{said})")
+                why = (f"ran past the cell time limit of {self.cell_timeout:g} s"
+                       if isinstance(err, TimeoutError) else "ended the Python process or broke its output")
+                self.cell_errors[current] = f"this cell {why} and was skipped"
                 self.skip.append(current)
 
     def call(self, name: str, args, kwargs, overrides: dict, deadline: float):
