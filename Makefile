@@ -18,7 +18,7 @@ PYTHON ?= $(shell command -v python3.11 >/dev/null 2>&1 && echo python3.11 || ec
 BOOK_ENV := MPLBACKEND=module://matplotlib_inline.backend_inline NATGRAD_STATIC=1
 TEST_ENV := MPLBACKEND=Agg
 
-.PHONY: book test serve bench clean distclean install assignments grade
+.PHONY: book test serve bench clean distclean install assignments grade pdfs
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -57,23 +57,42 @@ bench: $(STAMP)
 	if [ $${#files[@]} -eq 0 ]; then echo "no benchmarks/bench_*.py yet"; exit 0; fi; \
 	for f in "$${files[@]}"; do echo "== $$f"; $(TEST_ENV) $(PY) "$$f" || exit 1; done
 
-# Classroom assignments (otter-grader; see assignments/README.md).  For each master
-# notebook assignments/<a>.ipynb, `otter assign` writes the student version to
-# dist/<a>/student/ and the autograder (notebook with solutions, autograder zip) to
-# dist/<a>/autograder/; it also grades the reference solutions and fails unless they
-# get full marks.  A master is re-assigned only when it changed.
-ASSIGNMENTS := $(patsubst assignments/%.ipynb,%,$(wildcard assignments/*.ipynb))
+# Classroom assignments (otter-grader; see assignments/README.md).  The repository holds
+# the masters (solutions and hidden tests); a course may keep its own elsewhere:
+# `make assignments MASTERS=path/to/masters`.  For each master <a>.ipynb, `otter assign`
+# writes dist/<a>/student/ and dist/<a>/autograder/ (it fails unless the reference
+# solutions get full marks); then assignments/release.py adds the student bundle
+# dist/<a>/<a>-student.zip (notebook + natgrad_lib wheel, no solutions), puts the wheel
+# into the Gradescope autograder zip, and writes the instructor release
+# dist/<a>/<a>-instructor.zip.  A master is re-assigned only when it changed.
+MASTERS ?= assignments
+WHEEL   := dist/wheel/.built
+ASSIGNMENTS := $(patsubst $(MASTERS)/%.ipynb,%,$(wildcard $(MASTERS)/*.ipynb))
 assignments: $(ASSIGNMENTS:%=dist/%/.assigned)
 
-dist/%/.assigned: assignments/%.ipynb $(STAMP)
-	$(TEST_ENV) $(PY) -m otter assign --no-pdfs $< dist/$*
+$(WHEEL): pyproject.toml $(shell find natgrad_lib -name '*.py' -o -name '*.csv') $(STAMP)
+	rm -rf dist/wheel && $(PY) -m pip wheel --disable-pip-version-check -q --no-deps -w dist/wheel .
 	touch $@
 
-# Grade every .ipynb under SUBMISSIONS with `otter run` (local kernel, no Docker) into
-# dist/grades.csv: one row per submission and question.
+dist/%/.assigned: $(MASTERS)/%.ipynb $(WHEEL) assignments/release.py $(STAMP)
+	rm -rf dist/$*
+	$(TEST_ENV) $(PY) -m otter assign --no-pdfs $< dist/$*
+	$(TEST_ENV) $(PY) assignments/release.py dist/$* --wheel-dir dist/wheel
+	touch $@
+
+# Grade every .ipynb under SUBMISSIONS (each in a bubblewrap sandbox, scored outside it)
+# into dist/grades.csv (one row per student) and dist/feedback/.  HAND=file.csv merges
+# hand-graded scores; QUESTION_TIMEOUT (s, default 60) limits each code question.
+QUESTION_TIMEOUT ?= 60
 grade: assignments
-	@[ -n "$(SUBMISSIONS)" ] || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks"; exit 2; }
-	$(TEST_ENV) $(PY) assignments/grade.py "$(SUBMISSIONS)" --dist dist --out dist/grades.csv
+	@[ -n "$(SUBMISSIONS)" ] || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks [HAND=hand.csv]"; exit 2; }
+	$(TEST_ENV) $(PY) assignments/grade.py "$(SUBMISSIONS)" --dist dist --masters "$(MASTERS)" \
+		--question-timeout $(QUESTION_TIMEOUT) $(if $(HAND),--hand "$(HAND)")
+
+# PDFs of the written questions of every submission (nbconvert HTML + system Chromium, offline).
+pdfs: $(STAMP)
+	@[ -n "$(SUBMISSIONS)" ] || { echo "usage: make pdfs SUBMISSIONS=folder-of-notebooks"; exit 2; }
+	$(PY) assignments/pdfs.py "$(SUBMISSIONS)" --out dist/pdfs
 
 # Remove build outputs and caches (keeps .venv; `make distclean` removes it too).
 clean:
