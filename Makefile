@@ -18,7 +18,7 @@ PYTHON ?= $(shell command -v python3.11 >/dev/null 2>&1 && echo python3.11 || ec
 BOOK_ENV := MPLBACKEND=module://matplotlib_inline.backend_inline NATGRAD_STATIC=1
 TEST_ENV := MPLBACKEND=Agg
 
-.PHONY: book test serve bench clean distclean install assignments grade
+.PHONY: book test serve bench clean distclean install assignments grade lab lab-install test-lab test-mpl-oldest
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -75,10 +75,48 @@ grade: assignments
 	@[ -n "$(SUBMISSIONS)" ] || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks"; exit 2; }
 	$(TEST_ENV) $(PY) assignments/grade.py "$(SUBMISSIONS)" --dist dist --out dist/grades.csv
 
+# ---------------------------------------------------------------- learners in JupyterLab
+# JupyterLab with the chapters opened as notebooks (jupytext; the default viewer for
+# .md is set in .jupyter/labconfig/default_setting_overrides.json) and their MyST
+# rendered (jupyterlab-myst).  Installed into .venv from requirements-lab.txt; served
+# on 127.0.0.1 only.  LAB_PORT picks the port.
+LAB_STAMP := $(VENV)/.lab-installed
+LAB_PORT  ?= 8888
+$(LAB_STAMP): requirements-lab.txt $(STAMP)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-lab.txt
+	touch $@
+
+lab-install: $(LAB_STAMP)
+
+lab: $(LAB_STAMP)
+	JUPYTER_CONFIG_DIR=$(CURDIR)/.jupyter $(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) \
+	  --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/chapters/00_kl_divergence.md
+
+# The learner's route, tested end to end (after `make test` in .ci/run): the explorers
+# through build -> display -> interact with the oldest matplotlib allowed (3.8), the
+# downloaded notebooks in a venv with only what their first cell installs (nbclient), and
+# Playwright driving JupyterLab in the system Chromium through every chapter.
+test-lab: $(LAB_STAMP) test-mpl-oldest
+	NATGRAD_LAB=1 $(TEST_ENV) $(PY) -m pytest -p no:cacheprovider -m lab tests/lab
+
+# tests/test_explore.py against the oldest matplotlib, numpy and ipywidgets in range, in a
+# venv of its own (.venv-oldest, built once; about a minute with a warm pip cache).
+OLDEST := .venv-oldest
+$(OLDEST)/.installed: pyproject.toml Makefile
+	rm -rf $(OLDEST) && $(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --disable-pip-version-check -q "matplotlib==3.8.*" "numpy==1.26.*" \
+	  "ipywidgets==8.1.*" "sympy==1.12.*" "scipy==1.11.*" ipython "pytest>=8,<10" \
+	  "pyparsing<3.3"
+	$(OLDEST)/bin/python -m pip install --disable-pip-version-check -q --no-deps -e .
+	touch $@
+
+test-mpl-oldest: $(OLDEST)/.installed
+	$(TEST_ENV) $(OLDEST)/bin/python -m pytest -p no:cacheprovider -q tests/test_explore.py
+
 # Remove build outputs and caches (keeps .venv; `make distclean` removes it too).
 clean:
 	rm -rf _build .pytest_cache .hypothesis *.egg-info
 	find . -path ./$(VENV) -prune -o -type d \( -name __pycache__ -o -name .ipynb_checkpoints \) -print0 | xargs -0 -r rm -rf
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(OLDEST)

@@ -18,6 +18,7 @@ from ._extras import require_plots
 require_plots("natgrad_lib.explore")  # a clear ImportError naming the extra, not a bare one
 
 import os
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -44,11 +45,14 @@ class Explorer:
     alt : str
         Text alternative for the static fallback.
     animated : sequence of artists, optional
-        The artists that ``update`` moves. When given, :meth:`render_png` blits: it keeps
-        the rest of the figure (axes, ticks, labels, contours) as a cached background and
-        draws only these on top, which is several times faster than a full draw (text
-        dominates a full draw). The background is redrawn whenever :meth:`layout_key`
+        The artists that ``update`` moves. :meth:`render_png` blits: it keeps the rest of
+        the figure (axes, ticks, labels, contours) as a cached background and draws only
+        the moving artists on top, which is several times faster than a full draw (text
+        dominates a full draw). Without ``animated``, every data artist and text moves
+        (:meth:`moving_artists`). The background is redrawn whenever :meth:`layout_key`
         changes.
+    blit : bool
+        False: a full draw per change instead (a reference for tests).
     pixel_ratio : float
         Device pixels per CSS pixel of the live image (at least 2: crisp on high-density
         screens). The image is shown at the figure's own size (:meth:`css_size`) and
@@ -63,6 +67,10 @@ class Explorer:
     values: dict[str, Any] = field(default_factory=dict)
     animated: Sequence[Any] = ()
     pixel_ratio: float = 2.0
+    blit: bool = True
+    #: Seconds the kernel spent on each change made through the widgets (update and PNG);
+    #: benchmarks/bench_lab.py reads it to split the learner's wait into kernel and the rest.
+    kernel_times: list[float] = field(default_factory=list, init=False, repr=False)
     _background: Any = field(default=None, init=False, repr=False)
     _background_key: Any = field(default=None, init=False, repr=False)
     _background_canvas: Any = field(default=None, init=False, repr=False)
@@ -86,16 +94,38 @@ class Explorer:
         self.values.update(changes)
         self.update(**self.values)
 
-    def layout_key(self) -> tuple:
-        """Everything outside :attr:`animated` that ``update`` may change: the size of the
-        figure, and per axes its limits, labels, title and which of its other children are
-        visible. A new key makes :meth:`render_png` redraw the cached background."""
-        moving = {id(a) for a in self.animated}
+    def moving_artists(self) -> list[Any]:
+        """The artists drawn over the cached background on each change, in drawing order.
+
+        :attr:`animated` if given. Otherwise every artist that carries data or changing
+        text: per axes its lines, collections, patches, images, texts and titles, and the
+        figure's own texts; what stays behind is the frame (spines, ticks and their labels,
+        axis labels, grid), which :meth:`layout_key` watches. Legends move too: their
+        labels often show the current values.
+        """
+        if self.animated:
+            return list(self.animated)
+        found: list[Any] = []
+        for ax in self.fig.axes:
+            found += [*ax.lines, *ax.collections, *ax.patches, *ax.images, *ax.texts,
+                      ax.title, ax._left_title, ax._right_title]
+            if ax.get_legend() is not None:   # its labels often show the current values
+                found.append(ax.get_legend())
+        found += [*self.fig.texts, *self.fig.legends]
+        return sorted(found, key=lambda a: a.get_zorder())   # stable: ties keep their order
+
+    def layout_key(self, moving: Sequence[Any] | None = None) -> tuple:
+        """Everything outside the moving artists that ``update`` may change: the size of the
+        figure, and per axes its limits, scales, ticks, labels, title (unless it moves), and
+        which of its other children are visible. A new key makes
+        :meth:`render_png` redraw the cached background."""
+        moving_ids = {id(a) for a in (self.moving_artists() if moving is None else moving)}
         key: list[Any] = [tuple(self.fig.get_size_inches()), self.fig.dpi]
         for ax in self.fig.axes:
-            key += [ax.get_xlim(), ax.get_ylim(), ax.get_xlabel(), ax.get_ylabel(), ax.get_title(),
-                    ax.get_xscale(), ax.get_yscale(),
-                    tuple(c.get_visible() for c in ax.get_children() if id(c) not in moving)]
+            key += [ax.get_xlim(), ax.get_ylim(), ax.get_xlabel(), ax.get_ylabel(),
+                    ax.get_title() if id(ax.title) not in moving_ids else None,
+                    ax.get_xscale(), ax.get_yscale(), tuple(ax.get_xticks()), tuple(ax.get_yticks()),
+                    tuple(c.get_visible() for c in ax.get_children() if id(c) not in moving_ids)]
         return tuple(key)
 
     def agg_canvas(self) -> Any:
@@ -119,11 +149,12 @@ class Explorer:
 
         ``dpi`` defaults to the figure's own; the live widgets render at
         :attr:`pixel_ratio` times it (:meth:`live_dpi`), so that the image is crisp on a
-        high-density screen at the size the figure has in the book. Without
-        :attr:`animated`, one full draw (matplotlib's inline backend would draw twice, to
-        find the tight bounding box, and at ``savefig.dpi``). With it, the cached
-        background plus the animated artists (a blit), which looks the same. The figure
-        is drawn on :meth:`agg_canvas`, so a closed figure renders too.
+        high-density screen at the size the figure has in the book. The cached
+        background plus the moving artists (a blit: :meth:`moving_artists`), which looks
+        the same as a full draw except that the moving artists lie over the axis spines;
+        with :attr:`blit` false, one full draw (matplotlib's inline backend would draw
+        twice, to find the tight bounding box, and at ``savefig.dpi``). The figure is
+        drawn on :meth:`agg_canvas`, so a closed figure renders too.
         """
         import io
 
@@ -134,25 +165,27 @@ class Explorer:
         if dpi is not None and dpi != own_dpi:
             self.fig.set_dpi(dpi)
         try:
-            if not self.animated:
+            if not self.blit:
                 canvas.draw()
             else:
-                key = self.layout_key()
+                moving = self.moving_artists()
+                key = self.layout_key(moving)
                 if (self._background is None or key != self._background_key
                         or self._background_canvas is not canvas):
-                    for artist in self.animated:
+                    flags = [artist.get_animated() for artist in moving]
+                    for artist in moving:
                         artist.set_animated(True)   # left out of this draw: the background
                     try:
                         canvas.draw()
                     finally:
-                        for artist in self.animated:
-                            artist.set_animated(False)
+                        for artist, flag in zip(moving, flags):
+                            artist.set_animated(flag)
                     self._background = canvas.copy_from_bbox(self.fig.bbox)
                     self._background_key, self._background_canvas = key, canvas
                 else:
                     canvas.restore_region(self._background)
                 renderer = canvas.get_renderer()
-                for artist in self.animated:
+                for artist in moving:
                     if artist.get_visible():
                         artist.draw(renderer)
             # The figure is opaque (the book's style): RGB is a quarter less to compress.
@@ -239,8 +272,10 @@ class Explorer:
                         layout=w.Layout(width=f"{css_w}px", max_width="100%", height="auto"))
 
         def changed(change: Mapping[str, Any], name: str) -> None:
+            start = time.perf_counter()
             self.set(**{name: change["new"]})
             image.value = self.render_png(self.live_dpi())
+            self.kernel_times.append(time.perf_counter() - start)
 
         for ctl, name in zip(boxes, self.controls):
             ctl.observe(lambda ch, n=name: changed(ch, n), names="value")

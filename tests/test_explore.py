@@ -51,7 +51,7 @@ def _controls_and_image(box):
     return controls, image
 
 
-def _line_explorer(animated: bool):
+def _line_explorer(animated: bool, blit: bool = True):
     fig, ax = plt.subplots(figsize=(3.0, 2.0), dpi=40)
     ax.set_xlim(0, 1)
     ax.set_ylim(-2, 2)
@@ -62,14 +62,17 @@ def _line_explorer(animated: bool):
         line.set_ydata([0, slope])
         text.set_text(label)
 
-    return explore.explorer(fig, update, {"slope": [0.0, 0.6294627058970836, 1.5, -1.5],
-                                          "label": ["one", "two"]},
-                            sweep="slope", alt="a line", animated=(line, text) if animated else ())
+    ex = explore.explorer(fig, update, {"slope": [0.0, 0.6294627058970836, 1.5, -1.5],
+                                        "label": ["one", "two"]},
+                          sweep="slope", alt="a line", animated=(line, text) if animated else ())
+    ex.blit = blit
+    return ex
 
 
-@pytest.mark.parametrize("animated", [True, False], ids=["blit", "full-draw"])
-def test_build_display_interact_redraws_the_image(shown, animated):
-    ex = _line_explorer(animated)
+@pytest.mark.parametrize("animated, blit", [(True, True), (False, True), (False, False)],
+                         ids=["blit-given", "blit-auto", "full-draw"])
+def test_build_display_interact_redraws_the_image(shown, animated, blit):
+    ex = _line_explorer(animated, blit)
     ex.display()
     assert len(shown) == 1 and isinstance(shown[0], ipywidgets.VBox), "live kernel: widgets only"
     assert not plt.fignum_exists(ex.fig.number), "display() closes the figure"
@@ -83,14 +86,16 @@ def test_build_display_interact_redraws_the_image(shown, animated):
     assert np.abs(_pixels(image.value) - before).sum() > 0
 
 
-def test_blit_after_close_matches_a_full_draw(shown):
+@pytest.mark.parametrize("animated", [True, False], ids=["given", "auto"])
+def test_blit_after_close_matches_a_full_draw(shown, animated):
     """The blitted picture after close equals a full draw of the same state."""
-    ex = _line_explorer(animated=True)
+    ex = _line_explorer(animated=animated)
     ex.display()
     controls, image = _controls_and_image(shown[0])
     controls[0].value = 1.5
+    controls[1].value = "two"
     blitted = _pixels(image.value)
-    ex.animated = ()
+    ex.blit = False
     full = _pixels(ex.render_png(ex.live_dpi()))
     assert blitted.shape == full.shape
     # The blit draws the moving artists on top of everything, a full draw in z-order: they
@@ -195,3 +200,32 @@ def test_library_only_install_names_the_plots_extra(expr):
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("ImportError ") and "ModuleNotFound" not in out.stdout, out.stdout
     assert 'pip install "natgrad_lib[plots]"' in out.stdout and "matplotlib" in out.stdout
+
+
+def test_auto_blit_keeps_the_frame_in_the_background_and_redraws_it_when_it_changes(shown):
+    """Without ``animated``, the data and the texts move; the frame is cached, and redrawn when
+    limits or labels change (the picture then still equals a full draw)."""
+    fig, ax = plt.subplots(figsize=(3, 2), dpi=40)
+    (line,) = ax.plot([0, 1], [0, 1])
+    title = ax.set_title("t")
+
+    def update(top):
+        line.set_ydata([0, top])
+        ax.set_ylim(0, max(1.0, top))
+        title.set_text(f"top {top:g}")
+
+    ex = explore.explorer(fig, update, {"top": [0.5, 1.0, 4.0]}, sweep="top", alt="a line")
+    moving = ex.moving_artists()
+    assert line in moving and title in moving and ax.xaxis not in moving
+    ex.render_png()
+    key = ex._background_key
+    ex.set(top=1.0)
+    ex.render_png()
+    assert ex._background_key == key, "a title or a line alone does not redraw the frame"
+    ex.set(top=4.0)
+    blitted = _pixels(ex.render_png())
+    assert ex._background_key != key, "new limits redraw the frame"
+    ex.blit = False
+    differ = (np.abs(blitted - _pixels(ex.render_png())).max(axis=2) > 2).mean()
+    assert differ < 0.01
+    plt.close(fig)
