@@ -52,7 +52,7 @@ serve: book
 	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
 # Run every benchmarks/bench_*.py and print its figures.
-bench: $(STAMP)
+bench: $(STAMP) lab-install
 	@shopt -s nullglob; files=(benchmarks/bench_*.py); \
 	if [ $${#files[@]} -eq 0 ]; then echo "no benchmarks/bench_*.py yet"; exit 0; fi; \
 	for f in "$${files[@]}"; do echo "== $$f"; $(TEST_ENV) $(PY) "$$f" || exit 1; done
@@ -88,9 +88,12 @@ $(LAB_STAMP): requirements-lab.txt $(STAMP)
 
 lab-install: $(LAB_STAMP)
 
+# JUPYTER_CONFIG_PATH adds the repository's configuration to the user's own.
 lab: $(LAB_STAMP)
-	JUPYTER_CONFIG_DIR=$(CURDIR)/.jupyter $(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) \
-	  --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/chapters/00_kl_divergence.md
+	env -u MPLBACKEND -u NATGRAD_STATIC JUPYTER_CONFIG_PATH=$(CURDIR)/.jupyter \
+	  $(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.root_dir=$(CURDIR) \
+	  $(if $(filter 0,$(shell id -u)),--allow-root) \
+	  --LabApp.default_url=/lab/tree/chapters/00_kl_divergence.md
 
 # The learner's route, tested end to end (after `make test` in .ci/run): the explorers
 # through build -> display -> interact with the oldest matplotlib allowed (3.8), the
@@ -102,11 +105,9 @@ test-lab: $(LAB_STAMP) test-mpl-oldest
 # tests/test_explore.py against the oldest matplotlib, numpy and ipywidgets in range, in a
 # venv of its own (.venv-oldest, built once; about a minute with a warm pip cache).
 OLDEST := .venv-oldest
-$(OLDEST)/.installed: pyproject.toml Makefile
+$(OLDEST)/.installed: pyproject.toml tests/lab/requirements-oldest.txt
 	rm -rf $(OLDEST) && $(PYTHON) -m venv $(OLDEST)
-	$(OLDEST)/bin/python -m pip install --disable-pip-version-check -q "matplotlib==3.8.*" "numpy==1.26.*" \
-	  "ipywidgets==8.1.*" "sympy==1.12.*" "scipy==1.11.*" ipython "pytest>=8,<10" \
-	  "pyparsing<3.3"
+	$(OLDEST)/bin/python -m pip install --disable-pip-version-check -q -r tests/lab/requirements-oldest.txt
 	$(OLDEST)/bin/python -m pip install --disable-pip-version-check -q --no-deps -e .
 	touch $@
 
