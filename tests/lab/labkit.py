@@ -109,7 +109,8 @@ def lab_server() -> Iterator[LabServer]:
                 lines.put(line)
             lines.put(None)
 
-        threading.Thread(target=pump, daemon=True).start()
+        reader = threading.Thread(target=pump, daemon=True)
+        reader.start()
         try:
             ready = re.compile(rf"http://127\.0\.0\.1:{port}/lab")
             while True:   # the server's own log says when it listens
@@ -129,6 +130,8 @@ def lab_server() -> Iterator[LabServer]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+            reader.join(timeout=30)   # the pipe reaches its end when the server exits
+            proc.stderr.close()
 
 
 @contextlib.contextmanager

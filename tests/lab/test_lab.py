@@ -85,22 +85,33 @@ def test_chapter_in_jupyterlab(server, context, name):
 
         # MyST rendered: exercises, closed solutions, no raw directives; solution code collapsed.
         n_ex, n_sol = _count(r"^`{3,}\{exercise\}", source), _count(r"^`{3,}\{solution-start\}", source)
+        n_code_in_solutions = sum(_count(r"^```\{code-cell\}", part.split("{solution-end}")[0])
+                                  for part in source.split("{solution-start}")[1:])
         rendered = ch.page.locator(".jp-MarkdownCell .jp-RenderedMarkdown")
         text = "\n".join(rendered.all_text_contents())
         assert "{exercise}" not in text and "{solution-start}" not in text and ":class: dropdown" not in text
-        assert ch.page.locator("div.myst-exercise").count() == n_ex
+        labels = set(re.findall(r"^`{3,}\{exercise\}\n:label: (\S+)", source, flags=re.M))
+        assert len(labels) == n_ex
+        shown = set(ch.page.locator("aside.myst-exercise").evaluate_all("(xs) => xs.map(x => x.id)")) - {""}
+        assert shown == labels, f"{name}: exercises rendered {sorted(shown)}, expected {sorted(labels)}"
         solutions = ch.page.locator("details.myst-exercise")
-        assert solutions.count() == n_sol
+        assert solutions.count() >= n_sol   # (a cell may be rendered more than once in the DOM)
         assert solutions.evaluate_all("(ds) => ds.filter(d => d.open).length") == 0, "a solution is open"
+        # (Their outputs show after Run All: JupyterLab un-hides the outputs of a cell it runs.)
         hidden = ch.js("""(w) => w.content.widgets.filter(c => c.model.type === 'code'
-                           && c.model.getMetadata('jupyter')).map(c => c.inputHidden && c.outputHidden)""")
-        assert hidden and all(hidden), f"{name}: solution code cells shown: {hidden}"
+                           && c.model.getMetadata('jupyter')).map(c => c.inputHidden)""")
+        assert len(hidden) == n_code_in_solutions and all(hidden), f"{name}: solution code shown: {hidden}"
 
         # Ctrl+S after Run All gives back the chapter byte for byte.
         ch.js("(w) => { w.context.model.dirty = true; }")
         ch.save()
         saved = (server.root / "chapters" / f"{name}.md").read_text(encoding="utf-8")
-        assert saved == source, f"{name}: saving from JupyterLab rewrote the chapter"
+        if saved != source:
+            import difflib
+
+            diff = "".join(list(difflib.unified_diff(source.splitlines(True), saved.splitlines(True),
+                                                     "chapter", "saved", n=1))[:40])
+            pytest.fail(f"{name}: saving from JupyterLab rewrote the chapter:\n{diff}")
 
         assert not ch.offsite, f"{name}: requests to other hosts: {ch.offsite[:5]}"
         assert not ch.console_errors, f"{name}: console errors: {ch.console_errors[:5]}"
