@@ -64,7 +64,7 @@ def test_chapter_in_jupyterlab(server, context, name):
         n_explorers = _count(r"^\s*\w+\.display\(\)$", source)
         explorers = ch.explorers()
         assert explorers.count() == n_explorers, f"{name}: {explorers.count()} live explorers, expected {n_explorers}"
-        assert ch.page.locator(".jp-Cell:has(.natgrad-explorer) .natgrad-static-fallback").count() == 0
+        assert ch.scope.locator(".jp-Cell:has(.natgrad-explorer) .natgrad-static-fallback").count() == 0
         for i in range(explorers.count()):
             ex = explorers.nth(i)
             ex.scroll_into_view_if_needed()
@@ -87,14 +87,14 @@ def test_chapter_in_jupyterlab(server, context, name):
         n_ex, n_sol = _count(r"^`{3,}\{exercise\}", source), _count(r"^`{3,}\{solution-start\}", source)
         n_code_in_solutions = sum(_count(r"^```\{code-cell\}", part.split("{solution-end}")[0])
                                   for part in source.split("{solution-start}")[1:])
-        rendered = ch.page.locator(".jp-MarkdownCell .jp-RenderedMarkdown")
+        rendered = ch.scope.locator(".jp-MarkdownCell .jp-RenderedMarkdown")
         text = "\n".join(rendered.all_text_contents())
         assert "{exercise}" not in text and "{solution-start}" not in text and ":class: dropdown" not in text
         labels = set(re.findall(r"^`{3,}\{exercise\}\n:label: (\S+)", source, flags=re.M))
         assert len(labels) == n_ex
-        shown = set(ch.page.locator("aside.myst-exercise").evaluate_all("(xs) => xs.map(x => x.id)")) - {""}
+        shown = set(ch.scope.locator("aside.myst-exercise").evaluate_all("(xs) => xs.map(x => x.id)")) - {""}
         assert shown == labels, f"{name}: exercises rendered {sorted(shown)}, expected {sorted(labels)}"
-        solutions = ch.page.locator("details.myst-exercise")
+        solutions = ch.scope.locator("details.myst-exercise")
         assert solutions.count() >= n_sol   # (a cell may be rendered more than once in the DOM)
         assert solutions.evaluate_all("(ds) => ds.filter(d => d.open).length") == 0, "a solution is open"
         # (Their outputs show after Run All: JupyterLab un-hides the outputs of a cell it runs.)
