@@ -103,8 +103,8 @@ test-lab: $(LAB_STAMP) test-mpl-oldest
 	NATGRAD_LAB=1 $(TEST_ENV) $(PY) -m pytest -p no:cacheprovider -m lab tests/lab
 
 # tests/test_explore.py against the oldest matplotlib, numpy and ipywidgets in range, in a
-# venv of its own (.venv-oldest, built once; about a minute with a warm pip cache).
-OLDEST := .venv-oldest
+# venv of its own (.venv/oldest: inside .venv, so the book build and git ignore it).
+OLDEST := $(VENV)/oldest
 $(OLDEST)/.installed: pyproject.toml tests/lab/requirements-oldest.txt
 	rm -rf $(OLDEST) && $(PYTHON) -m venv $(OLDEST)
 	$(OLDEST)/bin/python -m pip install --disable-pip-version-check -q -r tests/lab/requirements-oldest.txt
@@ -120,4 +120,4 @@ clean:
 	find . -path ./$(VENV) -prune -o -type d \( -name __pycache__ -o -name .ipynb_checkpoints \) -print0 | xargs -0 -r rm -rf
 
 distclean: clean
-	rm -rf $(VENV) $(OLDEST)
+	rm -rf $(VENV)
