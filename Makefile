@@ -18,7 +18,7 @@ PYTHON ?= $(shell command -v python3.11 >/dev/null 2>&1 && echo python3.11 || ec
 BOOK_ENV := MPLBACKEND=module://matplotlib_inline.backend_inline NATGRAD_STATIC=1
 TEST_ENV := MPLBACKEND=Agg
 
-.PHONY: book test serve bench clean distclean install assignments grade pdfs
+.PHONY: book test serve bench clean distclean install assignments grade pdfs lab lab-install test-lab test-mpl-oldest
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,7 @@ serve: book
 	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
 # Run every benchmarks/bench_*.py and print its figures.
-bench: $(STAMP)
+bench: $(STAMP) lab-install
 	@shopt -s nullglob; files=(benchmarks/bench_*.py); \
 	if [ $${#files[@]} -eq 0 ]; then echo "no benchmarks/bench_*.py yet"; exit 0; fi; \
 	for f in "$${files[@]}"; do echo "== $$f"; $(TEST_ENV) $(PY) "$$f" || exit 1; done
@@ -93,6 +93,45 @@ grade: assignments
 pdfs: $(STAMP)
 	@[ -n "$(SUBMISSIONS)" ] || { echo "usage: make pdfs SUBMISSIONS=folder-of-notebooks"; exit 2; }
 	$(PY) assignments/pdfs.py "$(SUBMISSIONS)" --out dist/pdfs
+
+# ---------------------------------------------------------------- learners in JupyterLab
+# JupyterLab with the chapters opened as notebooks (jupytext; the default viewer for
+# .md is set in .jupyter/labconfig/default_setting_overrides.json) and their MyST
+# rendered (jupyterlab-myst).  Installed into .venv from requirements-lab.txt; served
+# on 127.0.0.1 only.  LAB_PORT picks the port.
+LAB_STAMP := $(VENV)/.lab-installed
+LAB_PORT  ?= 8888
+$(LAB_STAMP): requirements-lab.txt $(STAMP)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-lab.txt
+	touch $@
+
+lab-install: $(LAB_STAMP)
+
+# JUPYTER_CONFIG_PATH adds the repository's configuration to the user's own.
+lab: $(LAB_STAMP)
+	env -u MPLBACKEND -u NATGRAD_STATIC JUPYTER_CONFIG_PATH=$(CURDIR)/.jupyter \
+	  $(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.root_dir=$(CURDIR) \
+	  $(if $(filter 0,$(shell id -u)),--allow-root) \
+	  --LabApp.default_url=/lab/tree/chapters/00_kl_divergence.md
+
+# The learner's route, tested end to end (after `make test` in .ci/run): the explorers
+# through build -> display -> interact with the oldest matplotlib allowed (3.8), the
+# downloaded notebooks in a venv with only what their first cell installs (nbclient), and
+# Playwright driving JupyterLab in the system Chromium through every chapter.
+test-lab: $(LAB_STAMP) test-mpl-oldest
+	NATGRAD_LAB=1 $(TEST_ENV) $(PY) -m pytest -p no:cacheprovider -m lab tests/lab
+
+# tests/test_explore.py against the oldest matplotlib, numpy and ipywidgets in range, in a
+# venv of its own (.venv/oldest: inside .venv, so the book build and git ignore it).
+OLDEST := $(VENV)/oldest
+$(OLDEST)/.installed: pyproject.toml tests/lab/requirements-oldest.txt
+	rm -rf $(OLDEST) && $(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --disable-pip-version-check -q -r tests/lab/requirements-oldest.txt
+	$(OLDEST)/bin/python -m pip install --disable-pip-version-check -q --no-deps -e .
+	touch $@
+
+test-mpl-oldest: $(OLDEST)/.installed
+	$(TEST_ENV) $(OLDEST)/bin/python -m pytest -p no:cacheprovider -q tests/test_explore.py
 
 # Remove build outputs and caches (keeps .venv; `make distclean` removes it too).
 clean:

@@ -7,9 +7,10 @@ Binder and Colab to ``<repository>/blob/<branch>/<page>.md``.  This extension
 1. writes, after a successful HTML build, an output-free ``<page>.ipynb`` next to every
    notebook page in the build output (``_build/html/chapters/07_beyond.ipynb`` beside
    ``chapters/07_beyond.html``), converted from the ``.md`` source with jupytext, offline.
-   A first cell, marked as added for launch services, installs ``natgrad_lib`` from the
-   repository and ``myst-nb`` when they are missing (on Colab); where they are installed
-   it does nothing.  Nothing generated is written to the source tree or committed;
+   A first cell, marked as added for launch services, says what the notebook needs
+   (``natgrad_lib[plots]`` from the repository) and installs it when it is missing (on
+   Colab); where it is installed it does nothing. Nothing else is needed: the chapters'
+   ``glue`` falls back to IPython's display without myst-nb (``natgrad_lib.notebook``).  Nothing generated is written to the source tree or committed;
 2. points the Colab button at that notebook in the published site: the book's HTML is
    published to the branch ``launch_notebooks_pages_branch`` (default ``gh-pages``) of
    the same repository, so the notebook is at ``<repository>/blob/gh-pages/<page>.ipynb``;
@@ -33,16 +34,37 @@ from sphinx.util import logging
 LOGGER = logging.getLogger(__name__)
 
 SETUP_TAG = "launch-setup"
+#: The first cell of every downloaded notebook: what to install, and the install itself.
+#: ``natgrad_lib[plots]`` is everything a chapter imports besides the kernel's own IPython:
+#: numpy, sympy, scipy, matplotlib and ipywidgets. The chapters glue numbers through
+#: ``natgrad_lib.notebook.glue``, which needs no myst-nb outside the book build.
 SETUP_SOURCE = """\
-# Added for Colab and other fresh environments (not part of the chapter): install the
-# book's library, natgrad_lib, from the book's repository, and myst-nb (whose `glue` the
-# chapters use), if they are not installed yet.
+# Setup for Colab and other fresh environments (not part of the chapter). This notebook
+# needs the book's library with its plotting extra:
+#     pip install "natgrad_lib[plots] @ git+{repo}@{branch}"
+# The lines below run that install when natgrad_lib is missing, and do nothing otherwise.
 import importlib.util, subprocess, sys
-missing = [package for module, package in [
-    ("natgrad_lib", "natgrad_lib[plots] @ git+{repo}@{branch}"), ("myst_nb", "myst-nb")]
-    if importlib.util.find_spec(module) is None]
-if missing:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=True)"""
+if importlib.util.find_spec("natgrad_lib") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "natgrad_lib[plots] @ git+{repo}@{branch}"], check=True)"""
+
+
+def download_notebook(source: str | Path, repo: str, branch: str) -> Any:
+    """The output-free notebook of the MyST chapter ``source``, with the setup cell first
+    when ``repo`` is known (the cell installs natgrad_lib from it)."""
+    import jupytext
+    from nbformat.v4 import new_code_cell
+
+    nb = jupytext.read(source, fmt="md:myst")
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    if repo:
+        setup = new_code_cell(SETUP_SOURCE.format(repo=repo.rstrip("/"), branch=branch or "main"))
+        setup.metadata["tags"] = [SETUP_TAG]
+        nb.cells.insert(0, setup)
+    nb.metadata.pop("jupytext", None)  # a plain .ipynb, not paired with anything
+    return nb
 
 
 def _theme_options(app: Sphinx) -> dict[str, Any]:
@@ -59,21 +81,12 @@ def _write_notebooks(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     import jupytext
-    from nbformat.v4 import new_code_cell
 
     opts = _theme_options(app)
     repo = opts.get("repository_url", "").rstrip("/")
     branch = opts.get("repository_branch", "") or "main"
     for name in _notebook_pages(app):
-        nb = jupytext.read(app.env.doc2path(name), fmt="md:myst")
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                cell.outputs, cell.execution_count = [], None
-        if repo:
-            setup = new_code_cell(SETUP_SOURCE.format(repo=repo, branch=branch))
-            setup.metadata["tags"] = [SETUP_TAG]
-            nb.cells.insert(0, setup)
-        nb.metadata.pop("jupytext", None)  # a plain .ipynb, not paired with anything
+        nb = download_notebook(app.env.doc2path(name), repo, branch)
         target = Path(app.outdir) / f"{name}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
         jupytext.write(nb, target, fmt="ipynb")

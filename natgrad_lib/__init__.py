@@ -20,24 +20,32 @@ from .registry import families, family
 
 __all__ = [
     "Family", "Param", "Support", "families", "family",
-    "verify_identities", "mc_check", "use_style",
+    "verify_identities", "mc_check", "use_style", "glue",
 ]
 
 _LAZY_MODULES = {"optim", "glm", "paths", "plots", "animate", "animations", "explore", "style", "symbolic",
-                 "montecarlo", "klgeometry"}
+                 "montecarlo", "klgeometry", "notebook"}
 _LAZY_ATTRS = {
     "verify_identities": "symbolic",
     "mc_check": "montecarlo",
     "use_style": "style",
+    "glue": "notebook",
 }
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY_MODULES:
-        return importlib.import_module(f".{name}", __name__)
-    if name in _LAZY_ATTRS:
-        return getattr(importlib.import_module(f".{_LAZY_ATTRS[name]}", __name__), name)
-    raise AttributeError(f"module 'natgrad_lib' has no attribute {name!r}")
+    module = name if name in _LAZY_MODULES else _LAZY_ATTRS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'natgrad_lib' has no attribute {name!r}")
+    try:
+        loaded = importlib.import_module(f".{module}", __name__)
+    except ModuleNotFoundError as err:
+        from ._extras import PLOTS_MODULES, missing_extra
+
+        if err.name in PLOTS_MODULES:   # a library-only install: name the extra to add
+            raise missing_extra(f"natgrad_lib.{name}", err) from err
+        raise
+    return loaded if name in _LAZY_MODULES else getattr(loaded, name)
 
 
 def __dir__() -> list[str]:

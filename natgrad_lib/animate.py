@@ -9,6 +9,10 @@ icons) and its frame ``<img>`` has no alt text (added).
 
 from __future__ import annotations
 
+from ._extras import require_plots
+
+require_plots("natgrad_lib.animate")  # a clear ImportError naming the extra, not a bare one
+
 import html
 import re
 from typing import Any

@@ -20,6 +20,10 @@ resources, alt text on the frames), closes its figure and returns a
 
 from __future__ import annotations
 
+from ._extras import require_plots
+
+require_plots("natgrad_lib.animations")  # a clear ImportError naming the extra, not a bare one
+
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 import base64

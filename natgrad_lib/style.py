@@ -17,6 +17,10 @@ Design choices
 
 from __future__ import annotations
 
+from ._extras import require_plots
+
+require_plots("natgrad_lib.style")  # a clear ImportError naming the extra, not a bare one
+
 from typing import Final
 
 import matplotlib as mpl

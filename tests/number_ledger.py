@@ -51,6 +51,8 @@ from __future__ import annotations
 
 import re
 import tomllib
+
+import yaml
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,6 +109,16 @@ def normalise(literal: str) -> str:
     return s
 
 
+def _captions(meta: object) -> list[str]:
+    """Every ``caption`` string in a cell's metadata (``mystnb: figure: caption:`` ...)."""
+    if isinstance(meta, dict):
+        found = [v for k, v in meta.items() if k == "caption" and isinstance(v, str)]
+        return found + [c for k, v in meta.items() if k != "caption" for c in _captions(v)]
+    if isinstance(meta, list):
+        return [c for v in meta for c in _captions(v)]
+    return []
+
+
 def split_chapter(text: str) -> tuple[list[tuple[int, str]], list[str]]:
     """The prose lines (with their 1-based numbers) and the code cells of a chapter."""
     lines = text.splitlines()
@@ -125,6 +137,15 @@ def split_chapter(text: str) -> tuple[list[tuple[int, str]], list[str]]:
             fence = m.group(1)
             body = []
             i += 1
+            if i < len(lines) and lines[i].rstrip() == "---":   # YAML cell metadata (jupytext)
+                start = i
+                i += 1
+                while i < len(lines) and lines[i].rstrip() != "---":
+                    i += 1
+                meta = yaml.safe_load("\n".join(lines[start + 1:i])) or {}
+                for caption in _captions(meta):
+                    prose.append((start + 1, caption))
+                i += 1
             while i < len(lines) and lines[i].rstrip() != fence:
                 caption = re.match(r"^:\s+caption:\s*(.*)$", lines[i])
                 if caption:

@@ -241,8 +241,8 @@ def test_explorer_widgets_redraw_the_image_once_per_change(explorer, monkeypatch
     *controls, image = box.children
     assert isinstance(image, w.Image) and len(controls) == len(explorer.controls)
     first = bytes(image.value)
-    assert Image.open(io.BytesIO(first)).size == tuple(
-        int(round(v)) for v in explorer.fig.get_size_inches() * explorer.fig.dpi)
+    assert Image.open(io.BytesIO(first)).size == tuple(   # at twice the displayed size: crisp
+        int(round(v)) for v in explorer.fig.get_size_inches() * explorer.live_dpi())
     draws = []
     canvas = explorer.fig.canvas
     original = type(canvas).draw

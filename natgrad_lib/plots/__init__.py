@@ -22,6 +22,10 @@ returns the figure, and never shows it (the caller, or the notebook, does).  One
   plot_kl_geometry, plot_direction_fields.
 """
 
+from .._extras import require_plots
+
+require_plots("natgrad_lib.plots")  # a clear ImportError naming the extra, not a bare one
+
 from .convergence import plot_convergence
 from .score import plot_expected_score, plot_score_histogram, plot_score_means, update_score_histogram
 from .fisher import ellipse_path, plot_metric_ellipses, plot_score_cloud, update_score_cloud
