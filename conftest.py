@@ -1,12 +1,32 @@
-"""pytest configuration shared by tests/ and the doctests of natgrad_lib."""
+"""pytest configuration shared by tests/ and the doctests of natgrad_lib.
+
+- Hypothesis profiles (``ci`` derandomised, ``dev`` random).
+- The one built book of a session (``book_build``), by tools/book.py like ``make book``, into
+  ``<repo>/_build/html``: tests/test_book_build.py checks the build; the browser gate
+  (tests/browser) opens the pages it wrote.
+- How the tests are spread over pytest-xdist workers (``make test`` runs ``-n 2 --dist
+  loadgroup``). A session fixture exists once per worker, yet the book is built once: the
+  first worker that needs it builds it while holding a lock; the other waits for the lock and
+  reads the result. The tests of tests/test_book_build.py stay together on one worker, the
+  otter assignments (one ``otter assign`` per session) on one worker; the unit tests and the
+  browser pages spread over both.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import gc
+import json
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from tools import book as book_tool
+
+REPO = Path(__file__).resolve().parent
 
 # Hypothesis profiles. "ci" (chosen when the CI variable is set, as .ci/run sets it) is
 # derandomised: every CI run tries the same examples, so a red CI means a real regression,
@@ -39,3 +59,52 @@ def _no_pending_lambdify_garbage(request: pytest.FixtureRequest) -> None:
     """
     if type(request.node).__name__ == "DoctestItem":
         gc.collect()
+
+BUILD_TIMEOUT_S = 3600
+# Modules whose tests share a session fixture that must run once: kept on one xdist worker.
+GROUPS = {"test_book_build.py": "book-build", "test_assignments.py": "assignments"}
+SESSION_STATE = REPO / "_build" / "book-session.json"
+SESSION_LOCK = REPO / "_build" / ".book-session.lock"
+
+
+@pytest.fixture(scope="session")
+def book_build(request: pytest.FixtureRequest) -> book_tool.Build:
+    """The whole book, built once per session from scratch (fresh Sphinx environment, empty
+    ``_build/html``) with the execution cache kept: every page is read, written and checked
+    again, and a chapter whose code and library did not change is not executed again."""
+    workerinput = getattr(request.config, "workerinput", None)
+    if workerinput is None:
+        return _build_book()
+    run = workerinput["testrunuid"]
+    SESSION_LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with SESSION_LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held by the worker that builds, until it is done
+        if SESSION_STATE.is_file():
+            state = json.loads(SESSION_STATE.read_text())
+            if state.pop("run") == run:
+                return book_tool.Build(state["returncode"], state["log"], Path(state["html"]), state["seconds"])
+        result = _build_book()
+        SESSION_STATE.write_text(json.dumps({"run": run, "returncode": result.returncode, "log": result.log,
+                                             "html": str(result.html), "seconds": result.seconds}))
+        return result
+
+
+def _build_book() -> book_tool.Build:
+    html = REPO / "_build" / "html"
+    ok_stamp = REPO / "_build" / ".book-ok"  # the Makefile's mark of a clean build
+    ok_stamp.unlink(missing_ok=True)
+    shutil.rmtree(html, ignore_errors=True)
+    result = book_tool.build(REPO, fresh=True, log=REPO / "_build" / "book-build.log", timeout=BUILD_TIMEOUT_S)
+    if result.returncode == 0:  # with -W, any warning makes it non-zero
+        ok_stamp.touch()
+    return result
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        group = GROUPS.get(Path(str(item.path)).name)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+    # The book build first (the other worker runs unit tests meanwhile), the browser pages
+    # last (tests/browser/conftest.py), when the build is done.
+    items.sort(key=lambda item: Path(str(item.path)).name != "test_book_build.py")

@@ -1,6 +1,6 @@
 """Build the whole book and check what a reader gets (slow: marker ``book``).
 
-The book is built once per test session by the ``book_build`` fixture (tests/conftest.py),
+The book is built once per test session by the ``book_build`` fixture (the root conftest.py),
 through tools/book.py, the same script as ``make book`` (``-n -W --keep-going``), into the
 repository's ``_build/html``, which is deleted first, and with a fresh Sphinx environment
 (``--all``). Every page is therefore read and written again and every warning is reported

@@ -2,7 +2,7 @@
 
 The built HTML is read from ``$NATGRAD_HTML`` (default ``<repo>/_build/html``).  With the
 default root the gate checks the session's one build of the book (the ``book_build``
-fixture of tests/conftest.py, also checked by tests/test_book_build.py); a root given
+fixture of the root conftest.py, also checked by tests/test_book_build.py); a root given
 through ``NATGRAD_HTML`` is used as it is.  Every request to a host other than
 127.0.0.1/localhost is aborted and recorded, so a page that reaches for a CDN fails.
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import shutil
 import subprocess
@@ -47,7 +48,7 @@ def _require(message: str) -> None:
 
 @pytest.fixture(scope="session")
 def html_root(request: pytest.FixtureRequest, browser_stats: dict) -> Path:
-    """The built book: the session's one build (tests/conftest.py's ``book_build``, shared
+    """The built book: the session's one build (the root conftest.py's ``book_build``, shared
     with tests/test_book_build.py), or the HTML at ``$NATGRAD_HTML`` as it is."""
     if "NATGRAD_HTML" not in os.environ:
         build = request.getfixturevalue("book_build")
@@ -142,7 +143,11 @@ def browser_stats() -> dict:
     return STATS
 
 
-STATS: dict = {"pages": 0, "math": 0, "mjx": 0, "animations": 0, "fallbacks": 0, "widgets": 0, "links": 0, "images": 0}
+STATS: dict = {"pages": 0, "math": 0, "mjx": 0, "animations": 0, "fallbacks": 0, "widgets": 0, "links": 0,
+               "images": 0, "axe_runs": 0, "axe_other": {}}
+# Under pytest-xdist the browser tests run in the workers, and the summary is printed by the
+# controller: each worker leaves its figures in a file for it.
+STATS_DIR = HTML_ROOT.parent / "browser-gate-stats"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -154,7 +159,37 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = others + browser_items
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the controller (or a run without xdist)
+        shutil.rmtree(STATS_DIR, ignore_errors=True)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    workerinput = getattr(session.config, "workerinput", None)
+    if workerinput is not None and (STATS["pages"] or STATS["links"]):
+        data = dict(STATS, axe_other=[[list(k), v] for k, v in STATS["axe_other"].items()])
+        STATS_DIR.mkdir(parents=True, exist_ok=True)
+        (STATS_DIR / f"{workerinput['workerid']}.json").write_text(json.dumps(data))
+
+
+def _merged_stats() -> dict:
+    """This process's figures, plus those the xdist workers left behind."""
+    merged = dict(STATS, axe_other={k: dict(v) for k, v in STATS["axe_other"].items()})
+    for path in sorted(STATS_DIR.glob("*.json")) if STATS_DIR.is_dir() else []:
+        data = json.loads(path.read_text())
+        for key, value in data.items():
+            if key == "axe_other":
+                for k, pages in value:
+                    merged["axe_other"].setdefault(tuple(k), {}).update(pages)
+            elif isinstance(value, int):
+                merged[key] = merged.get(key, 0) + value
+            elif key not in merged:
+                merged[key] = value
+    return merged
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    STATS = _merged_stats()
     if not STATS["pages"] and not STATS["links"]:
         return
     tr = terminalreporter
@@ -164,3 +199,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     tr.write_line(f"math elements:  {STATS['math']} (mjx-container: {STATS['mjx']})")
     tr.write_line(f"animations:     {STATS['animations']} played   static fallbacks: {STATS['fallbacks']}   widget views: {STATS['widgets']}")
     tr.write_line(f"images:         {STATS['images']}   internal links checked: {STATS['links']}")
+    tr.write_line(f"axe-core:       {STATS['axe_runs']} runs (every page in light and dark mode); "
+                  "critical and serious violations fail their page")
+    if STATS["axe_other"]:
+        tr.write_line("axe-core moderate and minor findings (not failures; elements per page and mode):")
+        order = {"moderate": 0, "minor": 1}
+        for (impact, rule, help_text), pages in sorted(STATS["axe_other"].items(), key=lambda kv: (order.get(kv[0][0], 2), kv[0][1])):
+            listing = ", ".join(f"{page}: {n}" for page, n in sorted(pages.items()))
+            tr.write_line(f"  {impact:<8} {rule} ({help_text}): {listing}")
