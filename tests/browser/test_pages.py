@@ -5,12 +5,15 @@ makes no failed or off-machine request, has all its math typeset by MathJax, giv
 image alt text, plays every to_jshtml animation, shows every explorer's static fallback,
 and has no critical or serious accessibility violation (axe-core) in light or dark mode.
 Every wait is for the event itself (fonts loaded, MathJax's typeset promise, each image's
-``complete`` flag, a frame index that changed), under a ceiling of ``CEILING_MS``.  A second test per page checks every internal link and #anchor against the
-built files.  Each page is saved as ``_build/screenshots/<page>.png``.
+``complete`` flag, a frame index that changed), under a ceiling of ``CEILING_MS``.  A
+second test per page checks every internal link and #anchor against the built files.  A
+page that fails a check, or every page with ``NATGRAD_SCREENSHOTS=1``, is saved as
+``_build/screenshots/<page>.png``.
 """
 
 from __future__ import annotations
 
+import os
 import posixpath
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -319,9 +322,12 @@ def test_page(page_path: str, base_url: str, browser_context, browser_stats: dic
         if info["widgets"] and not info["fallbacks"]:
             problems.append(f"{info['widgets']} ipywidgets views but no .natgrad-static-fallback element")
 
-        shot = SCREENSHOTS / Path(page_path).with_suffix(".png")
-        shot.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(shot), full_page=True)
+        # A full-page screenshot (seconds for a long chapter) of every page when asked for
+        # (NATGRAD_SCREENSHOTS=1), else of a page that failed a check above.
+        if problems or os.environ.get("NATGRAD_SCREENSHOTS", "") not in {"", "0"}:
+            shot = SCREENSHOTS / Path(page_path).with_suffix(".png")
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shot), full_page=True)
 
         # Accessibility (axe-core) in light and dark mode; animations are paused by now.
         page.evaluate(STRIP_MATH_JS)
