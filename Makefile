@@ -19,7 +19,7 @@ PYTHON ?= $(shell command -v python3.11 >/dev/null 2>&1 && echo python3.11 || ec
 TEST_ENV := MPLBACKEND=Agg
 # Two pytest workers (pytest-xdist). The book is built once per session (conftest.py); the
 # build tests and the otter assignments each stay on one worker; the rest spreads over both.
-XDIST    ?= -n 2 --dist loadgroup
+XDIST    ?= -n 2 --dist loadscope
 
 .PHONY: book test test-fast lint serve bench clean distclean install assignments grade
 

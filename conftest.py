@@ -5,9 +5,9 @@
   ``<repo>/_build/html``: tests/test_book_build.py checks the build; the browser gate
   (tests/browser) opens the pages it wrote.
 - How the tests are spread over pytest-xdist workers (``make test`` runs ``-n 2 --dist
-  loadgroup``). A session fixture exists once per worker, yet the book is built once: the
-  first worker that needs it builds it while holding a lock; the other waits for the lock and
-  reads the result. The tests of tests/test_book_build.py stay together on one worker, the
+  loadscope`` with the scheduler below). A session fixture exists once per worker, yet the
+  book is built once: the first worker that needs it builds it while holding a lock; the
+  other waits for the lock and reads the result. The tests of tests/test_book_build.py stay together on one worker, the
   otter assignments (one ``otter assign`` per session) on one worker; the unit tests and the
   browser pages spread over both.
 """
@@ -62,7 +62,7 @@ def _no_pending_lambdify_garbage(request: pytest.FixtureRequest) -> None:
 
 BUILD_TIMEOUT_S = 3600
 # Modules whose tests share a session fixture that must run once: kept on one xdist worker.
-GROUPS = {"test_book_build.py": "book-build", "test_assignments.py": "assignments"}
+GROUPS = ("test_book_build.py", "test_assignments.py")
 SESSION_STATE = REPO / "_build" / "book-session.json"
 SESSION_LOCK = REPO / "_build" / ".book-session.lock"
 
@@ -100,11 +100,22 @@ def _build_book() -> book_tool.Build:
     return result
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """xdist's scope scheduler with our scopes: one per module listed in GROUPS, one per test
+    elsewhere. (xdist's own ``xdist_group`` markers do not work with pytest 9, which no
+    longer lets xdist rename a test's node id.) Scopes are handed out largest first, so the
+    book build and the assignments start at once, each on its own worker."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class _Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module.rsplit("/", 1)[-1] in GROUPS else nodeid
+
+    return _Scheduling(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        group = GROUPS.get(Path(str(item.path)).name)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
-    # The book build first (the other worker runs unit tests meanwhile), the browser pages
-    # last (tests/browser/conftest.py), when the build is done.
+    # Without xdist: the book build first, the browser pages last (tests/browser/conftest.py).
     items.sort(key=lambda item: Path(str(item.path)).name != "test_book_build.py")
