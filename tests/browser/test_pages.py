@@ -91,11 +91,12 @@ COLOUR_RULES = ["color-contrast", "link-in-text-block"]
 # MathJax's CommonHTML output is most of a chapter's DOM (about 20,000 of 24,000 elements in
 # chapter 04), and axe-core needs seconds per pass over it. Before axe runs, each typeset
 # formula is replaced by a short text stub in its place: it inherits the same colour and
-# background as the formula (MathJax sets none of its own), so the contrast check still sees
-# the math's colours.
+# background as the formula, so the contrast check still sees the math's colours. A formula
+# with colours of its own (\color, \colorbox: an inline style inside) is kept as it is.
 STRIP_MATH_JS = r"""
 () => {
-  const math = [...document.querySelectorAll('mjx-container')];
+  const math = [...document.querySelectorAll('mjx-container')]
+      .filter(m => !m.querySelector('[style*="color"], [style*="background"]'));
   for (const m of math) {
     const stub = document.createElement('span');
     stub.className = 'natgrad-math-stub';
@@ -108,7 +109,7 @@ STRIP_MATH_JS = r"""
 # axe-core impacts: these fail the page; the others are listed in the gate's summary.
 FAILING_IMPACTS = ("critical", "serious")
 
-# Runs in the page after "load": waits for MathJax 3 to finish, then measures.
+# Runs in the page once READY_JS resolved: measures.
 INSPECT_JS = r"""
 async () => {
   const out = {};
