@@ -121,21 +121,24 @@ def _library_cache_key(source: Path):
 def _execute_one(args: tuple[int, str, str, int, bool]) -> tuple[str, str, float]:
     """Worker: execute one project notebook into the cache; (uri, outcome, seconds)."""
     from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
     from jupyter_cache.executors.utils import single_nb_execution
 
     pk, uri, cache_path, timeout, allow_errors = args
-    cache = get_cache(cache_path)
     start = time.perf_counter()
-    project_nb = cache.get_project_notebook(pk)
-    # myst-nb executes in the notebook's folder, with nb.metadata.execution overrides.
-    result = single_nb_execution(project_nb.nb, cwd=str(Path(uri).parent), timeout=timeout,
-                                 allow_errors=allow_errors, meta_override=True)
-    if result.err is not None:
-        return uri, f"failed ({type(result.err).__name__}); the build executes it again", time.perf_counter() - start
-    from jupyter_cache.base import CacheBundleIn
-
-    cache.cache_notebook_bundle(CacheBundleIn(project_nb.nb, uri, data={"execution_seconds": result.time}),
-                                check_validity=False, overwrite=True)
+    again = "; the build executes it again and reports why"
+    try:
+        cache = get_cache(cache_path)
+        project_nb = cache.get_project_notebook(pk)
+        # myst-nb executes in the notebook's folder, with nb.metadata.execution overrides.
+        result = single_nb_execution(project_nb.nb, cwd=str(Path(uri).parent), timeout=timeout,
+                                     allow_errors=allow_errors, meta_override=True)
+        if result.err is not None:
+            return uri, f"failed ({type(result.err).__name__}){again}", time.perf_counter() - start
+        cache.cache_notebook_bundle(CacheBundleIn(project_nb.nb, uri, data={"execution_seconds": result.time}),
+                                    check_validity=False, overwrite=True)
+    except Exception as exc:  # a dead kernel, a locked cache: leave the chapter to myst-nb
+        return uri, f"not cached ({type(exc).__name__}: {exc}){again}", time.perf_counter() - start
     return uri, "executed", time.perf_counter() - start
 
 
@@ -158,7 +161,7 @@ def pre_execute(source: Path, *, jobs: int | None = None, out=sys.stdout) -> flo
         record = cache.add_nb_to_project(uri, read_data={"name": "myst_nb_md", "type": "plugin"})
         if cache.get_cached_project_nb(record.pk) is None:
             todo.append(record)
-    # Slowest first (by the size of the chapter's code), so no long chapter starts last.
+    # Longest first (by the size of the chapter's source), so no long chapter starts last.
     todo.sort(key=lambda r: len(Path(r.uri).read_text(encoding="utf-8")), reverse=True)
     jobs = jobs or min(os.cpu_count() or 1, max(len(todo), 1))
     print(f"[pre-execute] {len(todo)} of {len(paths)} chapters to execute, {jobs} at a time",
