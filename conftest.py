@@ -119,3 +119,56 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Without xdist: the book build first, the browser pages last (tests/browser/conftest.py).
     items.sort(key=lambda item: Path(str(item.path)).name != "test_book_build.py")
+
+
+# --------------------------------------------------------------------------- browser gate summary
+# The browser tests (tests/browser) leave their figures in one JSON file per process; the
+# summary is printed here, in the process that reports (under xdist, the controller, which
+# never loads tests/browser/conftest.py).
+BROWSER_STATS_DIR = REPO / "_build" / "browser-gate-stats"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):
+        shutil.rmtree(BROWSER_STATS_DIR, ignore_errors=True)
+
+
+def _browser_stats() -> dict | None:
+    files = sorted(BROWSER_STATS_DIR.glob("*.json")) if BROWSER_STATS_DIR.is_dir() else []
+    if not files:
+        return None
+    merged: dict = {"axe_other": {}}
+    for path in files:
+        for key, value in json.loads(path.read_text()).items():
+            if key == "axe_other":
+                for k, pages in value:
+                    merged["axe_other"].setdefault(tuple(k), {}).update(pages)
+            elif isinstance(value, int):
+                merged[key] = merged.get(key, 0) + value
+            else:
+                merged.setdefault(key, value)
+    return merged
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    stats = _browser_stats()
+    if stats is None:
+        return
+    tr = terminalreporter
+    tr.section("browser quality gate")
+    tr.write_line(f"html root:      {stats['html_root']}" + (f"  ({stats['built']})" if "built" in stats else ""))
+    tr.write_line(f"pages opened:   {stats['pages']}   screenshots (failed pages, or NATGRAD_SCREENSHOTS=1): "
+                  f"{stats['screenshots']}")
+    tr.write_line(f"math elements:  {stats['math']} (mjx-container: {stats['mjx']})")
+    tr.write_line(f"animations:     {stats['animations']} played from the keyboard   static fallbacks: "
+                  f"{stats['fallbacks']}   widget views: {stats['widgets']}")
+    tr.write_line(f"images:         {stats['images']}   internal links checked: {stats['links']}")
+    tr.write_line(f"axe-core:       {stats['axe_runs']} runs (every page, light mode: all rules; dark mode: "
+                  "colour rules); critical and serious violations fail their page")
+    if stats["axe_other"]:
+        tr.write_line("axe-core moderate and minor findings (not failures; elements per page and mode):")
+        order = {"moderate": 0, "minor": 1}
+        for (impact, rule, help_text), pages in sorted(stats["axe_other"].items(),
+                                                       key=lambda kv: (order.get(kv[0][0], 2), kv[0][1])):
+            listing = ", ".join(f"{page}: {n}" for page, n in sorted(pages.items()))
+            tr.write_line(f"  {impact:<8} {rule} ({help_text}): {listing}")

@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from natgrad_pages import HTML_ROOT, LOCAL_HOSTS, SCREENSHOTS
+from natgrad_pages import BROWSER_STATS_DIR, HTML_ROOT, LOCAL_HOSTS, SCREENSHOTS
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -145,9 +145,6 @@ def browser_stats() -> dict:
 
 STATS: dict = {"pages": 0, "math": 0, "mjx": 0, "animations": 0, "fallbacks": 0, "widgets": 0, "links": 0,
                "images": 0, "axe_runs": 0, "axe_other": {}}
-# Under pytest-xdist the browser tests run in the workers, and the summary is printed by the
-# controller: each worker leaves its figures in a file for it.
-STATS_DIR = HTML_ROOT.parent / "browser-gate-stats"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -159,51 +156,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = others + browser_items
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    if not hasattr(session.config, "workerinput"):  # the controller (or a run without xdist)
-        shutil.rmtree(STATS_DIR, ignore_errors=True)
-
-
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    workerinput = getattr(session.config, "workerinput", None)
-    if workerinput is not None and (STATS["pages"] or STATS["links"]):
-        data = dict(STATS, axe_other=[[list(k), v] for k, v in STATS["axe_other"].items()])
-        STATS_DIR.mkdir(parents=True, exist_ok=True)
-        (STATS_DIR / f"{workerinput['workerid']}.json").write_text(json.dumps(data))
-
-
-def _merged_stats() -> dict:
-    """This process's figures, plus those the xdist workers left behind."""
-    merged = dict(STATS, axe_other={k: dict(v) for k, v in STATS["axe_other"].items()})
-    for path in sorted(STATS_DIR.glob("*.json")) if STATS_DIR.is_dir() else []:
-        data = json.loads(path.read_text())
-        for key, value in data.items():
-            if key == "axe_other":
-                for k, pages in value:
-                    merged["axe_other"].setdefault(tuple(k), {}).update(pages)
-            elif isinstance(value, int):
-                merged[key] = merged.get(key, 0) + value
-            elif key not in merged:
-                merged[key] = value
-    return merged
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    STATS = _merged_stats()
-    if not STATS["pages"] and not STATS["links"]:
+    """Leave this process's figures for the gate's summary, which the root conftest.py prints
+    (under pytest-xdist the pages run in the workers and the controller prints the summary)."""
+    if not (STATS["pages"] or STATS["links"]):
         return
-    tr = terminalreporter
-    tr.section("browser quality gate")
-    tr.write_line(f"html root:      {HTML_ROOT}" + (f"  ({STATS['built']})" if "built" in STATS else ""))
-    tr.write_line(f"pages opened:   {STATS['pages']}   screenshots: {SCREENSHOTS}")
-    tr.write_line(f"math elements:  {STATS['math']} (mjx-container: {STATS['mjx']})")
-    tr.write_line(f"animations:     {STATS['animations']} played   static fallbacks: {STATS['fallbacks']}   widget views: {STATS['widgets']}")
-    tr.write_line(f"images:         {STATS['images']}   internal links checked: {STATS['links']}")
-    tr.write_line(f"axe-core:       {STATS['axe_runs']} runs (every page in light and dark mode); "
-                  "critical and serious violations fail their page")
-    if STATS["axe_other"]:
-        tr.write_line("axe-core moderate and minor findings (not failures; elements per page and mode):")
-        order = {"moderate": 0, "minor": 1}
-        for (impact, rule, help_text), pages in sorted(STATS["axe_other"].items(), key=lambda kv: (order.get(kv[0][0], 2), kv[0][1])):
-            listing = ", ".join(f"{page}: {n}" for page, n in sorted(pages.items()))
-            tr.write_line(f"  {impact:<8} {rule} ({help_text}): {listing}")
+    workerinput = getattr(session.config, "workerinput", None)
+    name = workerinput["workerid"] if workerinput else "main"
+    data = dict(STATS, html_root=str(HTML_ROOT), screenshots=str(SCREENSHOTS),
+                axe_other=[[list(k), v] for k, v in STATS["axe_other"].items()])
+    BROWSER_STATS_DIR.mkdir(parents=True, exist_ok=True)
+    (BROWSER_STATS_DIR / f"{name}.json").write_text(json.dumps(data))
