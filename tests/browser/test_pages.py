@@ -106,6 +106,15 @@ STRIP_MATH_JS = r"""
   return math.length;
 }
 """
+# pydata-sphinx-theme gives every scrollable code block, output and table a tab stop
+# (tabindex 0, so a keyboard can scroll it) and takes it away from the others, 300 ms after
+# the last change to the page (debounced). Resolves once that state matches the layout, so
+# axe-core's scrollable-region-focusable rule sees the theme's answer, not a race with it.
+TAB_STOPS_SETTLED_JS = r"""
+() => [...document.querySelectorAll(
+    'pre, .nboutput > .output_area, .cell_output > .output, .jp-RenderedHTMLCommon, .pst-scrollable-table-container')]
+  .every(e => (e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight) === (e.tabIndex === 0))
+"""
 # axe-core impacts: these fail the page; the others are listed in the gate's summary.
 FAILING_IMPACTS = ("critical", "serious")
 
@@ -334,6 +343,10 @@ def test_page(page_path: str, base_url: str, browser_context, browser_stats: dic
         page.evaluate(STRIP_MATH_JS)
         for mode in MODES:
             page.evaluate(THEME_JS, mode)
+            try:
+                page.wait_for_function(TAB_STOPS_SETTLED_JS, timeout=CEILING_MS)
+            except PlaywrightError:
+                problems.append("the theme never gave every scrollable region a tab stop (tabindex 0)")
             problems += _check_axe(page, page_path, mode, browser_stats)
     finally:
         page.close()
