@@ -7,6 +7,12 @@ figure drawn by old code). This extension hashes the library's source and data f
 build, it empties the execution cache and tells Sphinx that every page is outdated, so
 every chapter runs again with the new library. The hash is recorded after a build that
 succeeded (``_build/.natgrad_lib.sha256``, beside the cache).
+
+The cache itself carries the hash of the library its notebooks were executed with
+(``natgrad_lib.sha256`` inside the cache folder, written by :func:`prepare_cache`). The
+book's build script (tools/book.py) executes the chapters in parallel before Sphinx starts,
+into a cache prepared the same way; Sphinx then still re-reads every page after a library
+change, but keeps that cache, which already holds outputs of today's library.
 """
 
 from __future__ import annotations
@@ -44,6 +50,22 @@ def _stamp(app: Sphinx) -> Path:
     return _cache_dir(app).parent / f".{LIBRARY}.sha256"
 
 
+def prepare_cache(cache: Path, digest: str) -> bool:
+    """Empty ``cache`` unless it holds executions made with the library of ``digest``.
+
+    Returns True when it emptied it. Afterwards the cache is marked with ``digest``: what is
+    executed into it from now on runs with that library.
+    """
+    marker = cache / f"{LIBRARY}.sha256"
+    held = marker.read_text().strip() if marker.is_file() else None
+    emptied = held != digest and cache.exists()
+    if emptied:
+        shutil.rmtree(cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    marker.write_text(digest + "\n")
+    return emptied
+
+
 def _check(app: Sphinx, config: Any) -> None:
     app._natgrad_digest = library_digest(Path(app.srcdir))  # type: ignore[attr-defined]
     stamp = _stamp(app)
@@ -51,10 +73,9 @@ def _check(app: Sphinx, config: Any) -> None:
     app._natgrad_changed = old != app._natgrad_digest  # type: ignore[attr-defined]
     if app._natgrad_changed:  # type: ignore[attr-defined]
         cache = _cache_dir(app)
-        if cache.exists():
+        if prepare_cache(cache, app._natgrad_digest):  # type: ignore[attr-defined]
             LOGGER.info(f"[library_cache_key] {LIBRARY} changed since the last build: "
-                        f"emptying {cache} and executing every chapter again")
-            shutil.rmtree(cache)
+                        f"emptied {cache}; every chapter is executed again")
         stamp.unlink(missing_ok=True)
 
 

@@ -2,9 +2,14 @@
 
 ``to_html(anim, alt=...)`` renders a :class:`matplotlib.animation.Animation`
 as self-contained HTML (frames inlined as PNG, a frame slider, play/step
-buttons) and fixes two things for an offline, accessible book: matplotlib's
+buttons) and fixes what an offline, accessible book needs: matplotlib's
 output links Font Awesome from a CDN (removed: the book theme ships its own
-icons) and its frame ``<img>`` has no alt text (added).
+icons), its frame ``<img>`` has no alt text (added), its frame slider has no
+label (an ``aria-label`` is added) and its decorative button icons are hidden
+from screen readers (the buttons carry their own labels). Every control is a
+native button, range input or radio button, so the player works from the
+keyboard alone (Tab to a control, Enter or Space to press it, arrow keys to
+move the slider).
 """
 
 from __future__ import annotations
@@ -17,13 +22,17 @@ import html
 import re
 from typing import Any
 
-__all__ = ["to_html", "JSAnimation", "FALLBACK_CLASS"]
+__all__ = ["to_html", "JSAnimation", "FALLBACK_CLASS", "SLIDER_LABEL"]
 
 #: CSS class wrapping every static fallback (the browser tests look for it).
 FALLBACK_CLASS = "natgrad-static-fallback"
 
 _CDN_LINK = re.compile(r"<link[^>]+href=\"https?://[^\"]*\"[^>]*>\s*", re.IGNORECASE)
 _ANIM_IMG = re.compile(r"<img id=\"(_anim_img[0-9a-f]+)\"")
+_ANIM_SLIDER = re.compile(r"<input id=\"(_anim_slider[0-9a-f]+)\"")
+_ICON = re.compile(r"<i class=\"(fa [^\"]*)\"></i>")
+#: Accessible name of every player's frame slider.
+SLIDER_LABEL = "Animation frame"
 
 
 def to_html(anim: Any, alt: str, *, fallback: bool = True, default_mode: str = "loop") -> str:
@@ -52,6 +61,8 @@ def to_html(anim: Any, alt: str, *, fallback: bool = True, default_mode: str = "
     >>> page = to_html(anim, "a line tilting up")
     >>> "https://" in page, 'alt="a line tilting up"' in page
     (False, True)
+    >>> f'aria-label="{SLIDER_LABEL}"' in page, '<i class="fa fa-play" aria-hidden="true">' in page
+    (True, True)
     >>> plt.close(fig)
     """
     if not isinstance(alt, str) or not alt.strip():
@@ -67,6 +78,8 @@ def to_html(anim: Any, alt: str, *, fallback: bool = True, default_mode: str = "
         del canvas.draw_idle
     out = _CDN_LINK.sub("", raw)
     out = _ANIM_IMG.sub(lambda m: f'<img alt="{html.escape(alt, quote=True)}" id="{m.group(1)}"', out)
+    out = _ANIM_SLIDER.sub(lambda m: f'<input aria-label="{SLIDER_LABEL}" id="{m.group(1)}"', out)
+    out = _ICON.sub(lambda m: f'<i class="{m.group(1)}" aria-hidden="true"></i>', out)
     if fallback:
         out = f'<div class="{FALLBACK_CLASS}">\n{out}\n</div>'
     return out

@@ -24,19 +24,18 @@ from ._extras import require_plots
 
 require_plots("natgrad_lib.animations")  # a clear ImportError naming the extra, not a bare one
 
-from typing import Any, Callable, Mapping, Optional, Sequence
-
 import base64
 import io
 import re
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
 from .animate import JSAnimation, to_html
+from .klgeometry import fisher_ellipse
 from .paths import Invariance, Race, common_family, family_problem
 from .plots.geometry import METHOD_LABELS, METHOD_STYLES
 from .plots.klball import _limits
-from .klgeometry import fisher_ellipse
 
 __all__ = ["MAX_FRAMES", "frame_indices", "compact_frames", "render", "race_figure", "race_animation",
            "invariance_figure", "invariance_animation"]
@@ -326,8 +325,8 @@ def race_animation(race: Race, *, max_frames: int = MAX_FRAMES, alt: Optional[st
     >>> "https://" in html, 'alt="' in html
     (False, True)
     """
-    from matplotlib.animation import FuncAnimation
     import matplotlib.pyplot as plt
+    from matplotlib.animation import FuncAnimation
 
     fig, update = race_figure(race, **kwargs)
     T = max(race.gradient.n_iter, race.natural.n_iter)
@@ -481,8 +480,8 @@ def invariance_animation(*results: Invariance, max_frames: int = MAX_FRAMES, alt
     >>> "http://" in html or "https://" in html, html.count('alt="') >= 1
     (False, True)
     """
-    from matplotlib.animation import FuncAnimation
     import matplotlib.pyplot as plt
+    from matplotlib.animation import FuncAnimation
 
     fig, update = invariance_figure(*results, **kwargs)
     methods = kwargs.get("methods", ("natural", "gradient"))

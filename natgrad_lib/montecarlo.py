@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
-import sympy as sp
 
 from . import _sym
 from ._validate import require_generator, require_int

@@ -1,37 +1,31 @@
 """Build the whole book and check what a reader gets (slow: marker ``book``).
 
-The book is built once per test session with the same flags as ``make book``
-(``-n -W --keep-going``) into the repository's ``_build/html``, which is deleted
-first, and with a fresh Sphinx environment (``--all``). Every page is therefore
-read and written again and every warning is reported again; an incremental build
-would stay silent about warnings from pages that did not change, and a stale page
-or execution report could linger. Execution still goes through the jupyter-cache
-in ``_build/.jupyter_cache``, so a chapter whose code did not change since the
-last ``make book`` is not executed again. The browser tests (tests/browser) run
-after this module and check the HTML it leaves behind.
+The book is built once per test session by the ``book_build`` fixture (the root conftest.py),
+through tools/book.py, the same script as ``make book`` (``-n -W --keep-going``), into the
+repository's ``_build/html``, which is deleted first, and with a fresh Sphinx environment
+(``--all``). Every page is therefore read and written again and every warning is reported
+again; an incremental build would stay silent about warnings from pages that did not
+change, and a stale page or execution report could linger. Execution still goes through
+the jupyter-cache in ``_build/.jupyter_cache``, so a chapter whose code and library did not
+change since the last build is not executed again. The browser tests (tests/browser)
+check the HTML of the same build.
 
 Deselect with ``pytest -m "not book"``.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tools.book import PAGE_BUDGET_BYTES, Build, notebook_pages, toc_files
+
 pytestmark = pytest.mark.book
 
 REPO = Path(__file__).resolve().parents[1]
-BUILD_TIMEOUT_S = 3600
-MAX_PAGE_BYTES = 3 * 1024 * 1024  # BOOK.md: each built page (HTML + its images) < 3 MB
 
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # Sphinx and myst-nb report problems as "path:line: WARNING: message" (or ERROR,
 # CRITICAL, SEVERE). Kernel log lines such as "[IPKernelApp] WARNING | ..." are
 # not build problems and do not match.
@@ -47,44 +41,9 @@ IMG_ALT = re.compile(r"""\balt\s*=\s*("([^"]*)"|'([^']*)')""", re.I)
 IMG_SRC = re.compile(r"""\bsrc\s*=\s*["']([^"']+)["']""", re.I)
 
 
-@dataclass(frozen=True)
-class Build:
-    returncode: int
-    log: str
-    html: Path
-
-
-def _jupyter_book() -> str:
-    exe = Path(sys.executable).with_name("jupyter-book")
-    found = str(exe) if exe.exists() else shutil.which("jupyter-book")
-    if found is None:
-        pytest.fail("jupyter-book is not installed: run `make test`, which installs it")
-    return found
-
-
 @pytest.fixture(scope="module")
-def build() -> Build:
-    html = REPO / "_build" / "html"
-    ok_stamp = REPO / "_build" / ".book-ok"  # the Makefile's mark of a clean build
-    ok_stamp.unlink(missing_ok=True)
-    shutil.rmtree(html, ignore_errors=True)
-    env = dict(os.environ)
-    # The kernels must pick matplotlib's inline backend (ipykernel does so only
-    # when MPLBACKEND is unset); under the tests' Agg the chapters would lose their figures.
-    env.pop("MPLBACKEND", None)
-    env["NATGRAD_STATIC"] = "1"  # explorers emit only their static fallback, as in `make book`
-    proc = subprocess.run(
-        [_jupyter_book(), "build", "--all", str(REPO), "-n", "-W", "--keep-going"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=BUILD_TIMEOUT_S,
-    )
-    if proc.returncode == 0:  # with -W, any warning makes it non-zero
-        ok_stamp.touch()
-    return Build(proc.returncode, ANSI.sub("", proc.stdout), html)
+def build(book_build: Build) -> Build:
+    return book_build
 
 
 def _tail(text: str, lines: int = 60) -> str:
@@ -93,26 +52,6 @@ def _tail(text: str, lines: int = 60) -> str:
 
 def _pages(html: Path) -> list[Path]:
     return sorted(p for p in html.rglob("*.html") if "_static" not in p.relative_to(html).parts)
-
-
-def _toc_files() -> list[str]:
-    import yaml
-
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]]
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return files
 
 
 def test_build_succeeds_without_warnings(build: Build) -> None:
@@ -132,7 +71,7 @@ def test_no_cell_failed(build: Build) -> None:
 
 def test_every_toc_page_is_built(build: Build) -> None:
     assert (build.html / "index.html").is_file()
-    missing = [f for f in _toc_files() if not (build.html / f"{f}.html").is_file()]
+    missing = [f for f in toc_files(REPO) if not (build.html / f"{f}.html").is_file()]
     assert not missing, f"pages listed in _toc.yml but not built: {missing}"
 
 
@@ -180,19 +119,9 @@ def test_images_have_alt_text_and_pages_are_light(build: Build) -> None:
             image = (page.parent / src.group(1)).resolve()
             if image.is_file():
                 weight += image.stat().st_size
-        if weight > MAX_PAGE_BYTES:
+        if weight > PAGE_BUDGET_BYTES:
             problems.append(f"{page.relative_to(build.html)}: {weight / 2**20:.1f} MB with its images")
     assert not problems, "\n".join(problems)
-
-
-def _notebook_chapters() -> list[str]:
-    """Docnames of the MyST-markdown notebooks (a kernelspec in the front matter)."""
-    out = []
-    for f in _toc_files():
-        src = REPO / f"{f}.md"
-        if src.is_file() and "kernelspec:" in src.read_text(encoding="utf-8").split("\n---", 1)[0]:
-            out.append(f)
-    return out
 
 
 def test_launch_buttons_and_downloads(build: Build) -> None:
@@ -202,7 +131,7 @@ def test_launch_buttons_and_downloads(build: Build) -> None:
     import jupytext
     import nbformat
 
-    chapters = _notebook_chapters()
+    chapters = notebook_pages(REPO)
     assert len(chapters) >= 8, chapters
     problems: list[str] = []
     for name in chapters:

@@ -204,7 +204,8 @@ def test_gradient_steps_in_two_charts_differ_at_first_order(name):
 # ------------------------------------------------------------------ the grad p pitfall
 
 
-def _angle(u, v, metric=np.eye(2)):
+def _angle(u, v, metric=None):
+    metric = np.eye(2) if metric is None else metric
     cos = u @ metric @ v / np.sqrt((u @ metric @ u) * (v @ metric @ v))
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 

@@ -27,14 +27,21 @@ from .._extras import require_plots
 require_plots("natgrad_lib.plots")  # a clear ImportError naming the extra, not a bare one
 
 from .convergence import plot_convergence
-from .score import plot_expected_score, plot_score_histogram, plot_score_means, update_score_histogram
 from .fisher import ellipse_path, plot_metric_ellipses, plot_score_cloud, update_score_cloud
+from .geometry import kl_geometry, plot_direction_fields, plot_kl_geometry
 from .glm import glm_path_figure, plot_loglik_gap, plot_newton_1d
 from .hessian import curvature_explorer, plot_information_samples, plot_observed_information
-from .klball import (kl_ball_explorer, plot_kl_ball, plot_kl_directions, plot_kl_interval, plot_kl_ratio,
-                     plot_kl_remainder, plot_radius_error)
+from .klball import (
+    kl_ball_explorer,
+    plot_kl_ball,
+    plot_kl_directions,
+    plot_kl_interval,
+    plot_kl_ratio,
+    plot_kl_remainder,
+    plot_radius_error,
+)
 from .natgrad import kl_ellipse_explorer, plot_kl_ellipse, plot_step_gap, plot_step_paths
-from .geometry import kl_geometry, plot_direction_fields, plot_kl_geometry
+from .score import plot_expected_score, plot_score_histogram, plot_score_means, update_score_histogram
 
 __all__ = [
     "plot_convergence",

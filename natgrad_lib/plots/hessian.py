@@ -261,8 +261,8 @@ def curvature_explorer(
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
-    from ..explore import explorer
     from .._validate import require_generator
+    from ..explore import explorer
 
     fam = _check_family(fam)
     require_generator(rng)
@@ -281,7 +281,6 @@ def curvature_explorer(
     if xs.ndim != 1 or xs.size < 2:
         raise ValueError(f"grid must be a 1-d array of at least 2 values, got shape {xs.shape}")
     name = fam.params[index]
-    spec = fam.param_specs[index]
     zero = f"{name}0"
     n_max = n_list[-1]
     n_curves = max(1, min(int(n_curves), n_max))

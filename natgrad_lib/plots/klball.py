@@ -28,8 +28,17 @@ import numpy as np
 
 from .._validate import as_float_array
 from ..families import Family
-from ..klgeometry import (_check_c, _check_family, _check_point, _inside, fisher_directions, fisher_ellipse,
-                          fisher_ray_radius, kl_contour, kl_ray_radius, ray_directions)
+from ..klgeometry import (
+    _check_c,
+    _check_family,
+    _check_point,
+    _inside,
+    fisher_directions,
+    fisher_ellipse,
+    fisher_ray_radius,
+    kl_contour,
+    kl_ray_radius,
+)
 from .convergence import _axes
 
 __all__ = [

@@ -1,8 +1,9 @@
 """Fixtures for the browser quality gate: serve the built book, drive headless Chromium.
 
 The built HTML is read from ``$NATGRAD_HTML`` (default ``<repo>/_build/html``).  With the
-default root the book is (re)built first when it is missing or older than its sources; a
-root given through ``NATGRAD_HTML`` is used as it is.  Every request to a host other than
+default root the gate checks the session's one build of the book (the ``book_build``
+fixture of the root conftest.py, also checked by tests/test_book_build.py); a root given
+through ``NATGRAD_HTML`` is used as it is.  Every request to a host other than
 127.0.0.1/localhost is aborted and recorded, so a page that reaches for a CDN fails.
 
 See README.md beside this file.
@@ -12,17 +13,16 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import shutil
 import subprocess
-import sys
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
-from natgrad_pages import HTML_ROOT, LOCAL_HOSTS, REPO, SCREENSHOTS
+from natgrad_pages import BROWSER_STATS_DIR, HTML_ROOT, LOCAL_HOSTS, SCREENSHOTS
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -46,47 +46,15 @@ def _require(message: str) -> None:
 # --------------------------------------------------------------------------- build
 
 
-def _sources_mtime(source: Path) -> float:
-    newest = 0.0
-    # What the book is made of: pages, config, bibliography, and the library the chapters run.
-    patterns = ["*.md", "*.yml", "*.bib", "*.ipynb", "chapters/**/*", "_static/**/*", "natgrad_lib/**/*.py"]
-    for pattern in patterns:
-        for path in source.glob(pattern):
-            if path.is_file():
-                newest = max(newest, path.stat().st_mtime)
-    return newest
-
-
-def _build_is_fresh() -> bool:
-    # Sphinx rewrites .buildinfo whenever it writes pages; _build_book touches it too.
-    stamp = HTML_ROOT / ".buildinfo"
-    return stamp.is_file() and stamp.stat().st_mtime >= _sources_mtime(REPO)
-
-
-def _build_book() -> int:
-    jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jb) if jb.exists() else (shutil.which("jupyter-book") or "jupyter-book")]
-    cmd += ["build", str(REPO), "-n", "-W", "--keep-going"]
-    # The kernels must use the inline backend (the Makefile's BOOK_ENV), not the tests' Agg.
-    env = dict(os.environ, MPLBACKEND="module://matplotlib_inline.backend_inline", NATGRAD_STATIC="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
-    log = REPO / "_build" / "browser-tests-build.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("w") as out:
-        rc = subprocess.run(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
-    stamp = HTML_ROOT / ".buildinfo"
-    if stamp.is_file():  # a no-op build leaves it alone; mark the HTML as checked against today's sources
-        os.utime(stamp)
-    return rc
-
-
 @pytest.fixture(scope="session")
-def html_root(browser_stats: dict) -> Path:
-    """The built book; builds ``<repo>/_build/html`` first when missing or stale."""
-    if "NATGRAD_HTML" not in os.environ and not _build_is_fresh():
-        rc = _build_book()
-        browser_stats["built"] = f"built by the browser tests (jupyter-book exit code {rc})"
+def html_root(request: pytest.FixtureRequest, browser_stats: dict) -> Path:
+    """The built book: the session's one build (the root conftest.py's ``book_build``, shared
+    with tests/test_book_build.py), or the HTML at ``$NATGRAD_HTML`` as it is."""
+    if "NATGRAD_HTML" not in os.environ:
+        build = request.getfixturevalue("book_build")
+        browser_stats["built"] = f"built in this session, exit code {build.returncode}, log _build/book-build.log"
     if not (HTML_ROOT / "index.html").is_file() and not any(HTML_ROOT.glob("*.html")):
-        pytest.fail(f"no built book at {HTML_ROOT} (see _build/browser-tests-build.log)", pytrace=False)
+        pytest.fail(f"no built book at {HTML_ROOT} (see _build/book-build.log)", pytrace=False)
     return HTML_ROOT
 
 
@@ -175,7 +143,8 @@ def browser_stats() -> dict:
     return STATS
 
 
-STATS: dict = {"pages": 0, "math": 0, "mjx": 0, "animations": 0, "fallbacks": 0, "widgets": 0, "links": 0, "images": 0}
+STATS: dict = {"pages": 0, "math": 0, "mjx": 0, "animations": 0, "fallbacks": 0, "widgets": 0, "links": 0,
+               "images": 0, "axe_runs": 0, "axe_other": {}}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -187,13 +156,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = others + browser_items
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    if not STATS["pages"] and not STATS["links"]:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Leave this process's figures for the gate's summary, which the root conftest.py prints
+    (under pytest-xdist the pages run in the workers and the controller prints the summary)."""
+    if not (STATS["pages"] or STATS["links"]):
         return
-    tr = terminalreporter
-    tr.section("browser quality gate")
-    tr.write_line(f"html root:      {HTML_ROOT}" + (f"  ({STATS['built']})" if "built" in STATS else ""))
-    tr.write_line(f"pages opened:   {STATS['pages']}   screenshots: {SCREENSHOTS}")
-    tr.write_line(f"math elements:  {STATS['math']} (mjx-container: {STATS['mjx']})")
-    tr.write_line(f"animations:     {STATS['animations']} played   static fallbacks: {STATS['fallbacks']}   widget views: {STATS['widgets']}")
-    tr.write_line(f"images:         {STATS['images']}   internal links checked: {STATS['links']}")
+    workerinput = getattr(session.config, "workerinput", None)
+    name = workerinput["workerid"] if workerinput else "main"
+    data = dict(STATS, html_root=str(HTML_ROOT), screenshots=str(SCREENSHOTS),
+                axe_other=[[list(k), v] for k, v in STATS["axe_other"].items()])
+    BROWSER_STATS_DIR.mkdir(parents=True, exist_ok=True)
+    (BROWSER_STATS_DIR / f"{name}.json").write_text(json.dumps(data))

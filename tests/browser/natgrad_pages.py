@@ -17,6 +17,8 @@ HTML_ROOT = Path(os.environ.get("NATGRAD_HTML", DEFAULT_HTML)).resolve()
 # Screenshots go beside the HTML: <repo>/_build/screenshots/<page>.png
 SCREENSHOTS = HTML_ROOT.parent / "screenshots"
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+# Figures of the gate, one JSON file per process, for the summary the root conftest.py prints.
+BROWSER_STATS_DIR = REPO / "_build" / "browser-gate-stats"
 
 # Sphinx internals that are not pages of the book: the generated index, the search page
 # (its results need a query), module index, copied sources, static assets, images,

@@ -2,13 +2,18 @@
 
 One test per page checks that the page loads with visible text, logs no console error,
 makes no failed or off-machine request, has all its math typeset by MathJax, gives every
-image alt text, plays every to_jshtml animation and shows every explorer's static
-fallback.  A second test per page checks every internal link and #anchor against the
-built files.  Each page is saved as ``_build/screenshots/<page>.png``.
+image alt text, plays every to_jshtml animation, shows every explorer's static fallback,
+and has no critical or serious accessibility violation (axe-core) in light or dark mode.
+Every wait is for the event itself (fonts loaded, MathJax's typeset promise, each image's
+``complete`` flag, a frame index that changed), under a ceiling of ``CEILING_MS``.  A
+second test per page checks every internal link and #anchor against the built files.  A
+page that fails a check, or every page with ``NATGRAD_SCREENSHOTS=1``, is saved as
+``_build/screenshots/<page>.png``.
 """
 
 from __future__ import annotations
 
+import os
 import posixpath
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -29,16 +34,96 @@ pytestmark = pytest.mark.book  # needs the built book; deselect with -m "not boo
 
 PAGES = discover_pages()
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# Ceiling for every wait: generous, so a loaded 2-core machine never fails a page that
+# would render; a page that never gets there fails with what it was still waiting for.
+CEILING_MS = 60_000
 
-# Runs in the page after "load": waits for MathJax 3 to finish, then measures.
+# Resolves when the page is ready to be inspected: web fonts loaded, MathJax started and
+# done typesetting, every image loaded (or failed), fonts again (MathJax's own fonts load
+# while it typesets).  Rejects after the ceiling, naming the step it was waiting for.
+READY_JS = r"""
+async (ceiling) => {
+  let step = 'document.fonts.ready';
+  const ready = (async () => {
+    await document.fonts.ready;
+    if (document.querySelector('.math')) {
+      step = 'MathJax to load (window.MathJax.startup.promise)';
+      while (!(window.MathJax && window.MathJax.startup && window.MathJax.startup.promise)) {
+        await new Promise(r => requestAnimationFrame(r));
+      }
+      step = 'MathJax.startup.promise';
+      await window.MathJax.startup.promise;
+      if (window.MathJax.typesetPromise) {
+        step = 'MathJax.typesetPromise()';
+        await window.MathJax.typesetPromise();
+      }
+    }
+    step = 'every <img> complete';
+    await Promise.all([...document.images].map(img => img.complete ? null : new Promise(r => {
+      img.addEventListener('load', r, {once: true});
+      img.addEventListener('error', r, {once: true});
+    })));
+    step = 'document.fonts.ready (after typesetting)';
+    await document.fonts.ready;
+    return true;
+  })();
+  const ceilingHit = new Promise((_, reject) =>
+      setTimeout(() => reject(new Error('still waiting for ' + step + ' after ' + ceiling + ' ms')), ceiling));
+  return Promise.race([ready, ceilingHit]);
+}
+"""
+
+# Switches the theme to light or dark as its own toggle does (pydata-sphinx-theme reads
+# data-mode / data-theme on <html>), then waits until every CSS transition has finished.
+THEME_JS = r"""
+async (mode) => {
+  document.documentElement.dataset.mode = mode;
+  document.documentElement.dataset.theme = mode;
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  await Promise.all(document.getAnimations().map(a => a.finished.catch(() => null)));
+  return getComputedStyle(document.body).backgroundColor;
+}
+"""
+MODES = ("light", "dark")
+# The rules whose outcome depends on the colours, run again in dark mode (the others look at
+# the markup, which is the same in both modes).
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
+# MathJax's CommonHTML output is most of a chapter's DOM (about 20,000 of 24,000 elements in
+# chapter 04), and axe-core needs seconds per pass over it. Before axe runs, each typeset
+# formula is replaced by a short text stub in its place: it inherits the same colour and
+# background as the formula, so the contrast check still sees the math's colours. A formula
+# with colours of its own (\color, \colorbox: an inline style inside) is kept as it is.
+STRIP_MATH_JS = r"""
+() => {
+  const math = [...document.querySelectorAll('mjx-container')]
+      .filter(m => !m.querySelector('[style*="color"], [style*="background"]'));
+  for (const m of math) {
+    const stub = document.createElement('span');
+    stub.className = 'natgrad-math-stub';
+    stub.textContent = 'formula';
+    m.replaceWith(stub);
+  }
+  return math.length;
+}
+"""
+# pydata-sphinx-theme gives every scrollable code block, output and table a tab stop
+# (tabindex 0, so a keyboard can scroll it) and takes it away from the others, 300 ms after
+# the last change to the page (debounced). Resolves once that state matches the layout, so
+# axe-core's scrollable-region-focusable rule sees the theme's answer, not a race with it.
+TAB_STOPS_SETTLED_JS = r"""
+() => [...document.querySelectorAll(
+    'pre, .nboutput > .output_area, .cell_output > .output, .jp-RenderedHTMLCommon, .pst-scrollable-table-container')]
+  .every(e => (e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight) === (e.tabIndex === 0))
+"""
+# axe-core impacts: these fail the page; the others are listed in the gate's summary.
+FAILING_IMPACTS = ("critical", "serious")
+
+# Runs in the page once READY_JS resolved: measures.
 INSPECT_JS = r"""
 async () => {
   const out = {};
   const mj = window.MathJax;
   out.mathjax = !!(mj && mj.startup && mj.startup.promise);
-  if (out.mathjax) {
-    await Promise.race([mj.startup.promise, new Promise(r => setTimeout(r, 15000))]);
-  }
   const main = document.querySelector('article.bd-article')
             || document.querySelector('main') || document.body;
   out.mainText = (main.innerText || '').trim().length;
@@ -127,7 +212,7 @@ def _capped(label: str, texts: list[str], limit: int = 5) -> list[str]:
 
 
 def _check_animations(page, problems: list[str]) -> int:
-    """Click Play on every to_jshtml animation; its frame must change within 2 s."""
+    """Click Play on every to_jshtml animation; its frame must then change (within the ceiling)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     animations = page.locator("div.animation")
@@ -142,24 +227,61 @@ def _check_animations(page, problems: list[str]) -> int:
         slider = anim.locator("input.anim-slider")
         handles = [img.element_handle(), slider.element_handle() if slider.count() else None]
         before = page.evaluate(FRAME_JS, handles)
-        if play.is_visible():
-            play.click()
+        visible = play.is_visible()
+        if visible:  # from the keyboard, as a reader without a mouse would: focus, then Enter
+            play.focus()
+            page.keyboard.press("Enter")
         else:  # e.g. inside a closed dropdown: still must play
             play.dispatch_event("click")
         try:
-            page.wait_for_function(FRAME_CHANGED_JS, arg=[*handles, before], timeout=2000)
+            page.wait_for_function(FRAME_CHANGED_JS, arg=[*handles, before], timeout=CEILING_MS)
         except PlaywrightTimeout:
-            problems.append(f"animation #{i + 1}: Play clicked, frame did not change within 2 s")
+            problems.append(f"animation #{i + 1}: Play pressed, frame did not change within {CEILING_MS // 1000} s")
         anim.locator("button[onclick*='.pause_animation(']").evaluate_all("bs => bs.forEach(b => b.click())")
+        if visible and handles[1] is not None:  # the frame slider moves with the arrow keys
+            slider.focus()
+            before = page.evaluate(FRAME_JS, handles)
+            at_end = slider.evaluate("s => Number(s.value) >= Number(s.max)")
+            page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
+            try:
+                page.wait_for_function(FRAME_CHANGED_JS, arg=[*handles, before], timeout=CEILING_MS)
+            except PlaywrightTimeout:
+                problems.append(f"animation #{i + 1}: an arrow key on the focused frame slider did not change the frame")
     return count
+
+
+def _check_axe(page, page_path: str, mode: str, stats: dict) -> list[str]:
+    """axe-core on the page as it is shown in ``mode``: critical and serious violations are
+    problems; moderate and minor ones are counted for the gate's summary."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"resultTypes": ["violations"], "preload": False}  # preload: axe would refetch every stylesheet
+    if mode != MODES[0]:
+        options["runOnly"] = COLOUR_RULES
+    results = Axe().run(page, options=options)
+    problems = []
+    for violation in results.response["violations"]:
+        impact = violation.get("impact") or "minor"
+        nodes = violation["nodes"]
+        if impact in FAILING_IMPACTS:
+            where = "; ".join(" ".join(map(str, n["target"])) for n in nodes[:3])
+            more = f" (and {len(nodes) - 3} more)" if len(nodes) > 3 else ""
+            summary = nodes[0].get("failureSummary", "").replace("\n", " ") if nodes else ""
+            problems.append(f"axe {impact} [{mode}] {violation['id']}: {violation['help']} "
+                            f"at {len(nodes)} element(s): {_short(where, 200)}{more}. {_short(summary, 200)}")
+        else:
+            key = (impact, violation["id"], violation["help"])
+            stats["axe_other"].setdefault(key, {})[f"{_page_id(page_path)} ({mode})"] = len(nodes)
+    stats["axe_runs"] += 1
+    return problems
 
 
 @pytest.mark.parametrize("page_path", PAGES, ids=_page_id)
 def test_page(page_path: str, base_url: str, browser_context, browser_stats: dict) -> None:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout  # after the fixture's import check
+    from playwright.sync_api import Error as PlaywrightError  # after the fixture's import check
 
     page = browser_context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(CEILING_MS)
     console: list[str] = []
     failed: list[str] = []
     page.on("console", lambda m: m.type == "error" and console.append(f"{m.text} [{m.location.get('url', '')}]"))
@@ -173,11 +295,11 @@ def test_page(page_path: str, base_url: str, browser_context, browser_stats: dic
         status = response.status if response else None
         if status != 200:
             pytest.fail(f"{page_path}: HTTP status {status} (is it in _toc.yml but not built?)", pytrace=False)
-        info = page.evaluate(INSPECT_JS)
         try:
-            page.wait_for_load_state("networkidle", timeout=5000)  # late fonts and images
-        except PlaywrightTimeout:
-            problems.append("network never went idle within 5 s after load")
+            page.evaluate(READY_JS, CEILING_MS)
+        except PlaywrightError as exc:
+            problems.append(f"page never got ready: {_short(str(exc).splitlines()[0], 200)}")
+        info = page.evaluate(INSPECT_JS)
 
         # A page is never blank.
         if info["mainText"] < 20:
@@ -210,9 +332,22 @@ def test_page(page_path: str, base_url: str, browser_context, browser_stats: dic
         if info["widgets"] and not info["fallbacks"]:
             problems.append(f"{info['widgets']} ipywidgets views but no .natgrad-static-fallback element")
 
-        shot = SCREENSHOTS / Path(page_path).with_suffix(".png")
-        shot.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(shot), full_page=True)
+        # A full-page screenshot (seconds for a long chapter) of every page when asked for
+        # (NATGRAD_SCREENSHOTS=1), else of a page that failed a check above.
+        if problems or os.environ.get("NATGRAD_SCREENSHOTS", "") not in {"", "0"}:
+            shot = SCREENSHOTS / Path(page_path).with_suffix(".png")
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shot), full_page=True)
+
+        # Accessibility (axe-core) in light and dark mode; animations are paused by now.
+        page.evaluate(STRIP_MATH_JS)
+        for mode in MODES:
+            page.evaluate(THEME_JS, mode)
+            try:
+                page.wait_for_function(TAB_STOPS_SETTLED_JS, timeout=CEILING_MS)
+            except PlaywrightError:
+                problems.append("the theme never gave every scrollable region a tab stop (tabindex 0)")
+            problems += _check_axe(page, page_path, mode, browser_stats)
     finally:
         page.close()
 
