@@ -51,10 +51,10 @@ from __future__ import annotations
 
 import re
 import tomllib
-
-import yaml
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 LEDGER = ROOT / "tests" / "number_ledger.toml"

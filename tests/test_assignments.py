@@ -19,13 +19,13 @@ Deselect it with ``pytest -m "not assignments"``.
 from __future__ import annotations
 
 import ast
-import os
-import re
-import shutil
 import concurrent.futures
 import copy
 import csv
 import json
+import os
+import re
+import shutil
 import subprocess
 import sys
 import zipfile

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 import number_ledger as nl
+import pytest
 
 _COMPARISON = re.compile(
     r"print\([^\n]*(diff|err|gap|residual|minus|holds|exact|predicted|formula|library"

@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
-import natgrad_lib as ng  # noqa: E402
+import natgrad_lib as ng  # noqa: E402, F401  (the package imports before its submodules)
 from natgrad_lib import explore  # noqa: E402
 from natgrad_lib.animate import JSAnimation  # noqa: E402
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 import number_ledger as nl
+import pytest
 
 NOTATION = nl.ROOT / "chapters" / "notation.md"
 CHAPTERS = [p for p in nl.CHAPTERS if p.parent.name == "chapters" and p.stem[:2].isdigit()]

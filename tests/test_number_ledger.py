@@ -6,9 +6,8 @@ The rule for what counts as a number, and for what counts as a source, is in
 
 from __future__ import annotations
 
-import pytest
-
 import number_ledger as nl
+import pytest
 
 LEDGER = nl.load_ledger()
 

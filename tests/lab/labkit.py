@@ -120,7 +120,8 @@ def lab_server() -> Iterator[LabServer]:
                 try:
                     line = lines.get(timeout=START_S)
                 except queue.Empty:
-                    raise RuntimeError(f"JupyterLab did not start in {START_S} s:\n" + "\n".join(server.log))
+                    raise RuntimeError(
+                        f"JupyterLab did not start in {START_S} s:\n" + "\n".join(server.log)) from None
                 if line is None:
                     raise RuntimeError("JupyterLab exited:\n" + "\n".join(server.log))
                 if ready.search(line):
