@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO))
 from tools.book import PAGE_BUDGET_BYTES as PAGE_BUDGET  # noqa: E402
 from tools.book import book_env, jupyter_book  # noqa: E402
 from tools.book import build as book_build  # noqa: E402
+from tools.report import print_table  # noqa: E402
 
 COLD_GOAL_S = 75  # issue #15: a cold build under 75 s on this 2-core machine
 SKIP_DIRS = {"_static", "_sources", "_images", "_downloads", "reports"}
@@ -147,11 +148,7 @@ def main(argv: list[str] | None = None) -> int:
             over = "  OVER the 3 MB budget" if total > PAGE_BUDGET else ""
             rows.append((f"page {page.relative_to(html_root)}", f"{mib(total)} (HTML {mib(html)}){over}"))
 
-    width = max(len(k) for k, _ in rows)
-    print(f"{'measure':<{width}}  value")
-    print(f"{'-' * width}  {'-' * 30}")
-    for key, value in rows:
-        print(f"{key:<{width}}  {value}")
+    print_table(rows, 30)
     return 0
 
 

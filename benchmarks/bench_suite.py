@@ -27,6 +27,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from tools.report import print_table  # noqa: E402
+
 GOALS = {"ci": 240.0, "fast": 60.0}  # issue #15: .ci/run < 4 min, make test-fast < 60 s
 # Issue #15's measurements before the change (same machine, clean clone, warm package cache).
 ISSUE_BEFORE = {"ci": 442.0}
@@ -102,11 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.before:
             rows.append(("  test-fast: after / before", f"{after['fast'][0] / before['fast'][0]:7.2f}"))
 
-    width = max(len(k) for k, _ in rows)
-    print(f"{'measure':<{width}}  value")
-    print(f"{'-' * width}  {'-' * 40}")
-    for key, value in rows:
-        print(f"{key:<{width}}  {value}")
+    print_table(rows, 40)
     return 0
 
 
