@@ -78,7 +78,7 @@ def base_url(html_root: Path):
     finally:
         server.shutdown()
         server.server_close()
-        thread.join(timeout=5)
+        thread.join()   # shutdown() has already stopped serve_forever: this returns at once
 
 
 # --------------------------------------------------------------------------- browser
