@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 import numpy as np
-from scipy.special import erfcx, expit, gammaln, log_ndtr, ndtr
+from scipy.special import erfcx, expit, gammaln, log_ndtr
 
 from . import optim
 from ._validate import as_float_array, require_finite
@@ -59,7 +59,7 @@ class PerfectSeparationWarning(UserWarning):
 
 
 # --------------------------------------------------------------------------- special functions
-# From scipy.special: log Φ (log_ndtr), Φ (ndtr), erfcx(x) = exp(x²) erfc(x), log Γ (gammaln for
+# From scipy.special: log Φ (log_ndtr), erfcx(x) = exp(x²) erfc(x), log Γ (gammaln for
 # log y!) and the logistic function (expit). What scipy lacks is kept here: the probit Hessian
 # needs u + λ(u) (λ the Mills ratio φ/Φ) in the far left tail, where the two terms cancel
 # catastrophically. With t = −u/√2 > 4 it equals √2 r(t) / erfcx(t), where r is the tail
@@ -100,12 +100,16 @@ def _exp_neg_half_sq(u: np.ndarray) -> np.ndarray:
 def _probit_parts(u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """log Φ(u), the Mills ratio λ(u) = φ(u)/Φ(u), and u + λ(u), all stable for any u.
 
-    log Φ is scipy's log_ndtr. For u ≤ 0, with t = −u/√2, λ(u) = √(2/π) / erfcx(t) (no
+    For u ≤ 0, log Φ is scipy's log_ndtr. For u > 0 it is log1p(−Φ(−u)) with
+    Φ(−u) = ½ erfcx(u/√2) e^{−u²/2}, which keeps full relative accuracy in the upper tail,
+    where log_ndtr and ndtr lose about three digits (log Φ(u) ≈ −Φ(−u) there, e.g. −1e-47 at
+    u = 14.4). With t = −u/√2, λ(u) = √(2/π) / erfcx(t) (no
     underflow of φ or Φ), and in the far left tail (t > 4) u + λ(u) = √2 r(t) / erfcx(t)
     with Cody's tail term r. For u > 0, λ(u) = φ(u) / Φ(u) directly.
     """
-    log_cdf, mills, u_plus = log_ndtr(u), np.empty_like(u), np.empty_like(u)
+    log_cdf, mills, u_plus = (np.empty_like(u) for _ in range(3))
     neg = u <= 0.0
+    log_cdf[neg] = log_ndtr(u[neg])
     t = -u[neg] / _SQRT2
     e = erfcx(t)
     lam = math.sqrt(2.0 / math.pi) / e
@@ -115,7 +119,10 @@ def _probit_parts(u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     direct[far] = _SQRT2 * _cody_tail(t[far]) / e[far]
     u_plus[neg] = direct
     up = u[~neg]
-    lam_p = _exp_neg_half_sq(up) / math.sqrt(2.0 * math.pi) / ndtr(up)
+    gauss = _exp_neg_half_sq(up)  # e^{−u²/2}
+    upper_tail = 0.5 * erfcx(up / _SQRT2) * gauss  # Φ(−u), small (scipy's ndtr(−u) is 1e-13 off)
+    log_cdf[~neg] = np.log1p(-upper_tail)
+    lam_p = gauss / math.sqrt(2.0 * math.pi) / (1.0 - upper_tail)
     mills[~neg] = lam_p
     u_plus[~neg] = up + lam_p
     return log_cdf, mills, u_plus
