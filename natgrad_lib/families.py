@@ -217,11 +217,11 @@ class Family:
     kl : callable, optional
         ``kl(theta_p, theta_q) -> expr``: a hand-written KL where the generic
         expectation cannot be used (a support that depends on theta).
-    base : (callable, callable, callable), optional
-        ``(base_family_factory, to_base, from_base)``: a family defined directly in its own
-        chart (for its numerical stability) that is another family in other coordinates,
-        e.g. Bernoulli in the logit. ``to_base``/``from_base`` are numpy maps of shape
-        ``(..., k) -> (..., k)``. Then :attr:`base`, :meth:`to_base` and :meth:`from_base`
+    base : (callable, callable, callable, callable), optional
+        ``(base_family_factory, to_base, from_base, jacobian)``: a family defined directly in
+        its own chart (for its numerical stability) that is another family in other
+        coordinates, e.g. Bernoulli in the logit. ``to_base``/``from_base`` are numpy maps of
+        shape ``(..., k) -> (..., k)``, ``jacobian`` maps ``(..., k) -> (..., k, k)``. Then :attr:`base`, :meth:`to_base` and :meth:`from_base`
         lead to that family, as they do for a :meth:`reparametrize`-d one.
     description : str
         One line for readers.
@@ -252,7 +252,7 @@ class Family:
         moments: Callable[..., Mapping[sp.Expr, sp.Expr]] | None = None,
         kl: Callable[..., sp.Expr] | None = None,
         base: tuple[Callable[[], "Family"], Callable[[np.ndarray], np.ndarray],
-                    Callable[[np.ndarray], np.ndarray]] | None = None,
+                    Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]] | None = None,
         description: str = "",
     ) -> None:
         self.name = name
@@ -743,6 +743,21 @@ class Family:
         th = self.base.check_theta(theta_base, "theta_base")
         return th if self._base_link is None else self.check_theta(self._base_link[2](th))
 
+    def jacobian_to_base(self, theta: Any) -> np.ndarray:
+        """J = ∂(base parameters)/∂θ at θ, shape (..., k, k) (the identity for a base family).
+
+        >>> import natgrad_lib as ng
+        >>> ng.family("gaussian_logstd").jacobian_to_base([0.0, np.log(2.0)])
+        array([[1., 0.],
+               [0., 2.]])
+        >>> ng.family("bernoulli_logit").jacobian_to_base([0.0])
+        array([[0.25]])
+        """
+        th = self.check_theta(theta)
+        if self._base_link is not None:
+            return self._base_link[3](th)
+        return np.broadcast_to(np.eye(self.k), th.shape[:-1] + (self.k, self.k)).copy()
+
     @functools.cached_property
     def base(self) -> "Family":
         """The family whose chart this one maps to with :meth:`to_base` (itself for a base family).
@@ -868,6 +883,18 @@ class Reparametrized(Family):
         array([1., 1.])
         """
         return self._parent.to_base(self.to_base_parent(theta))
+
+    @functools.cached_property
+    def _jac_num(self) -> Callable:
+        return _sym.lambdify(self._theta_syms, list(self.jacobian))
+
+    def jacobian_to_base(self, theta: Any) -> np.ndarray:
+        """J = ∂(base parameters)/∂φ at φ, through every parent (chain rule), shape (..., k, k)."""
+        th = self.check_theta(theta)
+        entries = self._jac_num(*np.moveaxis(th, -1, 0))
+        own = np.stack([_broadcast(e, th.shape[:-1]) for e in entries], axis=-1)
+        own = own.reshape(th.shape[:-1] + (self.k, self.k))
+        return self._parent.jacobian_to_base(self.to_base_parent(th)) @ own
 
     def from_base(self, theta_base: Any) -> np.ndarray:
         """Numeric inverse of :meth:`to_base`: from the base chart to this one (through every parent).

@@ -46,6 +46,7 @@ __all__ = [
     "METHODS",
     "TOL",
     "Direction",
+    "central_difference",
     "direction",
     "Objective",
     "Trajectory",
@@ -247,6 +248,34 @@ def family_objective(fam: Family, y: Any) -> Objective:
         return empirical_fisher_from_scores(fam.score(y, theta))
 
     return Objective(loglik, grad, fisher, hessian, empirical_fisher, n=n, in_domain=fam.in_domain)
+
+
+def central_difference(f: Callable[[np.ndarray], Any], x: Any, h: float = 1e-6) -> np.ndarray:
+    """The derivative of f at x by central differences, with steps h · max(1, |x_j|).
+
+    For f with values of shape S and x of shape (k,), the result has shape S + (k,): the
+    gradient of a scalar function, the Jacobian of a vector one. The error is O(h²) from
+    truncation plus O(ε/h) from rounding, about 1e-10 relative with the default h.
+
+    Parameters
+    ----------
+    f : callable
+        x ↦ a float or an array.
+    x : array_like, shape (k,)
+    h : float
+        The relative step, > 0.
+
+    Examples
+    --------
+    >>> central_difference(lambda t: t[0] ** 2 * t[1], [3.0, 2.0]).round(6)
+    array([12.,  9.])
+    """
+    x = _check_theta(x, "x")
+    h = _check_positive(h, "h")
+    steps = h * np.maximum(1.0, np.abs(x))
+    cols = [(np.asarray(f(x + hj * ej), dtype=float) - np.asarray(f(x - hj * ej), dtype=float)) / (2 * hj)
+            for hj, ej in zip(steps, np.eye(x.size))]
+    return np.stack(cols, axis=-1)
 
 
 # --------------------------------------------------------------------------- linear algebra

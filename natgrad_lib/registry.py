@@ -46,7 +46,8 @@ def _bernoulli_logit() -> Family:
         lambda y, t: y[0] * t[0] - LogOnePlusSumExp(t[0]),
         _BINARY,
         lambda c, shape, rng: rng.random(shape) < expit(c[0]),
-        base=(lambda: family("bernoulli"), expit, logit),
+        base=(lambda: family("bernoulli"), expit, logit,
+              lambda t: (expit(t) * expit(-t))[..., None]),   # dp/deta = p (1 - p)
         description="Bernoulli in its natural parameter, the logit eta = log(p / (1 - p))",
     )
 

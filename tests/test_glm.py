@@ -37,8 +37,8 @@ def simulate(name, seed, n=60, k=3, scale=0.5):
     return X, y, beta
 
 
-def fd_grad(f, beta, h=1e-6):
-    return np.array([(f(beta + h * e) - f(beta - h * e)) / (2 * h) for e in np.eye(beta.size)])
+def fd_grad(f, beta):
+    return optim.central_difference(f, beta)
 
 
 # ------------------------------------------------------------------------------ construction
