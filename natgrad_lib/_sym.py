@@ -154,3 +154,10 @@ def is_zero(expr: sp.Expr) -> bool:
             return True
     expr = sp.simplify(sp.expand_log(sp.expand(expr), force=False))
     return bool(expr == 0)
+
+
+def display(obj):
+    """Simplify for reading; stable helper functions become elementary ones."""
+    if isinstance(obj, sp.MatrixBase):
+        return obj.applyfunc(display)
+    return sp.factor(simplify_entry(obj)) if obj.has(LogOnePlusSumExp) else obj

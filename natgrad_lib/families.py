@@ -133,7 +133,7 @@ class Symbolic:
     @functools.cached_property
     def fisher(self) -> sp.Matrix:
         """``E[s s^T]``, simplified into elementary functions for reading."""
-        return _display(self.fisher_raw)
+        return _sym.display(self.fisher_raw)
 
     @functools.cached_property
     def fisher_neg_hessian(self) -> sp.Matrix:
@@ -154,7 +154,7 @@ class Symbolic:
     @functools.cached_property
     def kl(self) -> sp.Expr:
         """``KL(p_theta || p_theta_q)`` simplified for reading."""
-        return _display(self.kl_raw)
+        return _sym.display(self.kl_raw)
 
     def __repr__(self) -> str:
         return f"<Symbolic {self._family.name}: log p = {self.logpdf}>"
@@ -177,13 +177,6 @@ class _LazyFunctions(Mapping):
 
     def __len__(self) -> int:
         return len(self._factories)
-
-
-def _display(obj):
-    """Simplify for reading; stable helper functions become elementary ones."""
-    if isinstance(obj, sp.MatrixBase):
-        return obj.applyfunc(_display)
-    return sp.factor(_sym.simplify_entry(obj)) if obj.has(_sym.LogOnePlusSumExp) else obj
 
 
 def _assumptions(s: sp.Symbol) -> dict[str, bool]:
