@@ -26,7 +26,7 @@ import sympy as sp
 from . import _sym
 from .families import Family
 
-__all__ = ["IDENTITIES", "IdentityCheck", "IdentityReport", "verify_identities"]
+__all__ = ["IDENTITIES", "IdentityCheck", "IdentityReport", "explicit", "verify_identities"]
 
 _PROBES = 3
 _DIGITS = 40
@@ -148,6 +148,20 @@ def _irregular_note(fam: Family) -> str:
 
 def _matrix_or_scalar(m: sp.MatrixBase) -> sp.Basic:
     return m[0, 0] if m.shape == (1, 1) else m
+
+
+def explicit(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with the library's numerically stable helpers written as elementary functions.
+
+    The families write log(1 + Σ eᵘ) as a stable function (``LogOnePlusSumExp``) so that the
+    generated code never overflows; for reading and for sympy's algebra this turns it back
+    into the logarithm.
+
+    >>> import sympy as sp, natgrad_lib as ng
+    >>> explicit(ng.family("bernoulli_logit").symbolic.logpdf)
+    logit*y - log(exp(logit) + 1)
+    """
+    return _sym.explicit(expr)
 
 
 @functools.lru_cache(maxsize=None)
