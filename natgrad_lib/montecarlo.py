@@ -254,23 +254,38 @@ def mc_check(
         raise ValueError(f"theta_q must have shape {th.shape}, got shape {tq.shape}")
 
     y = fam.sample(th, n, rng)
-    k = fam.k
     # One validation, then the generated functions on all samples at once.  Entries
     # that do not depend on y come back as scalars and are never broadcast to n.
     want = ("score", "hessian", "logpdf") if kl else ("score", "hessian")
     at = fam.evaluate(want, y, th, compact=True)
-    s = np.empty((k, n))  # one contiguous row per score entry: fast BLAS products below
-    for i, entry in enumerate(at["score"]):
-        s[i] = entry
-    hess = at["hessian"]
+    rows = _moment_rows(fam, th, at["score"], at["hessian"], n)
+    if not kl:
+        return MCReport(fam.name, fam.params, th, tq, n, tuple(rows))
+    diff = at["logpdf"] - fam.logpdf(y, tq)
+    est, se = _mean_and_se(diff)
+    kl_ex = float(fam.kl(th, tq))
+    rows.append(MCRow("kl", (), est, se, kl_ex, _z(est, se, kl_ex)))
+    return MCReport(fam.name, fam.params, th, tq, n, tuple(rows))
+
+
+def _exact(fam: Family, th: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Exact E[s], Cov[s], E[s s^T] and E[-H] at θ."""
+    k = fam.k
     mean_ex, outer_ex, negh_ex = (
         np.asarray(np.broadcast_to(np.asarray(v, dtype=float), (k if i == 0 else k * k,)))
         for i, v in enumerate(_exact_moments(fam)(*th))
     )
     outer_ex = outer_ex.reshape(k, k)
-    negh_ex = negh_ex.reshape(k, k)
-    cov_ex = outer_ex - np.outer(mean_ex, mean_ex)
+    return mean_ex, outer_ex - np.outer(mean_ex, mean_ex), outer_ex, negh_ex.reshape(k, k)
 
+
+def _moment_rows(fam: Family, th: np.ndarray, score: tuple, hess: tuple, n: int) -> list[MCRow]:
+    """The rows of E[s], Cov[s], E[s s^T] and E[-H] from the per-sample score and Hessian entries."""
+    k = fam.k
+    mean_ex, cov_ex, outer_ex, negh_ex = _exact(fam, th)
+    s = np.empty((k, n))  # one contiguous row per score entry: fast BLAS products below
+    for i, entry in enumerate(score):
+        s[i] = entry
     rows: list[MCRow] = []
     for i in range(k):
         est, se = _mean_and_se(s[i])
@@ -294,14 +309,7 @@ def mc_check(
             est, se = _mean_and_se(entry) if entry.ndim else (float(entry), 0.0)
             rows.append(MCRow("fisher_neg_hessian", (i, j), est, se, float(negh_ex[i, j]),
                               _z(est, se, negh_ex[i, j])))
-
-    if not kl:
-        return MCReport(fam.name, fam.params, th, tq, n, tuple(rows))
-    diff = at["logpdf"] - fam.logpdf(y, tq)
-    est, se = _mean_and_se(diff)
-    kl_ex = float(fam.kl(th, tq))
-    rows.append(MCRow("kl", (), est, se, kl_ex, _z(est, se, kl_ex)))
-    return MCReport(fam.name, fam.params, th, tq, n, tuple(rows))
+    return rows
 
 
 @dataclass(frozen=True)
