@@ -13,6 +13,13 @@ over the outcomes of a finite family, and otherwise by splitting ``f`` into
 summation.  Where sympy finds no closed form (``E[log y]`` for the Gamma, say),
 a family may carry a hand-written table of such moments; ``tests/`` checks every
 table entry against numerical quadrature.
+
+Argument order: a density takes the observation first, ``fam.logpdf(y, theta)``,
+``fam.score(y, theta)``, ``fam.hessian(y, theta)``, as ``scipy.stats`` does
+(``logpdf(x, *params)``). Functions of the parameters alone take them alone
+(``fam.fisher(theta)``, ``fam.kl(theta_p, theta_q)``). A log-likelihood *of the parameters*
+for fixed data (``natgrad_lib.glm.GLM.loglik(beta, X, y)``, ``optim.Objective``) takes the
+parameters first, as ``scipy.optimize`` objectives do (``fun(x, *args)``).
 """
 
 from __future__ import annotations

@@ -18,6 +18,13 @@ gaussian    Normal(η, 1)           identity     canonical; the variance is fixe
                                                 ℓ = −½ Σ (yᵢ − ηᵢ)² − (n/2) log 2π
 probit      Bernoulli              probit (Φ⁻¹) not canonical; y ∈ {0, 1}
 ========== ====================== ============ ============================================
+
+Argument order: every :class:`GLM` method is a function of the coefficients β for fixed
+data, ``method(beta, X, y)``, parameters first as in ``scipy.optimize`` objectives
+(``fun(x, *args)``); :meth:`GLM.objective` binds (X, y) once and gives β ↦ ℓ(β) for
+:func:`natgrad_lib.optim.optimize`. Densities of one observation (``Family.logpdf(y, theta)``)
+take the observation first, as ``scipy.stats`` does. The two conventions are the ones of the
+two scipy modules, and each module of this library follows one of them throughout.
 """
 
 from __future__ import annotations
