@@ -92,7 +92,7 @@ class Objective:
         θ ↦ ∇ℓ(θ), shape (k,).
     fisher : callable, optional
         θ ↦ I(θ), the Fisher information of the whole data set, shape (k, k).
-        Needed by the ``"natural"`` and ``"natural_kl"`` methods.
+        Needed by the ``"natural"`` method and by ``kl_budget``.
     hessian : callable, optional
         θ ↦ ∇²ℓ(θ), shape (k, k). Needed by ``"newton"``.
     empirical_fisher : callable, optional
