@@ -10,10 +10,8 @@ package never imports matplotlib or ipywidgets.
 array([[6.25]])
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
+import importlib as _importlib
+from typing import Any as _Any
 
 from .families import Family, Param, Support
 from .registry import families, family
@@ -23,7 +21,7 @@ __all__ = [
     "verify_identities", "mc_check", "use_style", "glue",
 ]
 
-_LAZY_MODULES = {"optim", "glm", "paths", "plots", "animate", "animations", "explore", "style", "symbolic",
+_LAZY_MODULES = {"optim", "glm", "datasets", "races", "plots", "animate", "animations", "explore", "style", "symbolic",
                  "montecarlo", "klgeometry", "notebook"}
 _LAZY_ATTRS = {
     "verify_identities": "symbolic",
@@ -33,12 +31,12 @@ _LAZY_ATTRS = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     module = name if name in _LAZY_MODULES else _LAZY_ATTRS.get(name)
     if module is None:
         raise AttributeError(f"module 'natgrad_lib' has no attribute {name!r}")
     try:
-        loaded = importlib.import_module(f".{module}", __name__)
+        loaded = _importlib.import_module(f".{module}", __name__)
     except ModuleNotFoundError as err:
         from ._extras import PLOTS_MODULES, missing_extra
 
@@ -49,4 +47,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _LAZY_MODULES | set(_LAZY_ATTRS))
+    return sorted(set(__all__) | _LAZY_MODULES)

@@ -8,7 +8,7 @@ deciding whether a symbolic expression is identically zero.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import sympy as sp
@@ -50,7 +50,7 @@ def _lse1_numpy(*xs: np.ndarray) -> np.ndarray:
 _NUMERIC_MODULES: list = [{"LogOnePlusSumExp": _lse1_numpy}, "scipy", "numpy"]
 
 
-def as_expr(value, argname: str = "expr") -> sp.Expr:
+def as_expr(value: Any, argname: str = "expr") -> sp.Expr:
     """A sympy object from a sympy object or a plain number; strings are refused.
 
     No string from a user is ever parsed (``sympify`` would evaluate it).
@@ -103,7 +103,7 @@ def exp_as_powers(logp: sp.Expr, ysyms: Sequence[sp.Symbol]) -> sp.Expr:
     return sp.Mul(*factors)
 
 
-def lambdify(args: Sequence[sp.Symbol], expr) -> Callable:
+def lambdify(args: Sequence[sp.Symbol], expr: Any) -> Callable:
     """Vectorized numpy function of ``args`` (common subexpressions shared).
 
     Floating-point warnings are silenced inside the generated function: the
@@ -154,3 +154,10 @@ def is_zero(expr: sp.Expr) -> bool:
             return True
     expr = sp.simplify(sp.expand_log(sp.expand(expr), force=False))
     return bool(expr == 0)
+
+
+def display(obj: Any) -> Any:
+    """Simplify for reading; stable helper functions become elementary ones."""
+    if isinstance(obj, sp.MatrixBase):
+        return obj.applyfunc(display)
+    return sp.factor(simplify_entry(obj)) if obj.has(LogOnePlusSumExp) else obj

@@ -1,13 +1,13 @@
 r"""Animations of optimisation paths (presentation layer), rendered offline with ``to_html``.
 
 * :func:`race_figure` / :func:`race_animation` -- gradient ascent against the natural
-  gradient from the same start (a :class:`natgrad_lib.paths.Race`), drawn three ways: in
+  gradient from the same start (a :class:`natgrad_lib.races.Race`), drawn three ways: in
   parameter space over the log-likelihood contours, with the KL ellipse
   :math:`\tfrac12 d^\top I(\theta_t) d = \tfrac12 d_t^\top I(\theta_t) d_t` of each method's
   current step; in distribution space, the two densities moving towards the histogram of the
   data; and the KL divergence to the maximum-likelihood fit at every iteration.
 * :func:`invariance_figure` / :func:`invariance_animation` -- one method in several charts
-  from the same start (a :class:`natgrad_lib.paths.Invariance`), every path mapped to the
+  from the same start (a :class:`natgrad_lib.races.Invariance`), every path mapped to the
   common chart: natural-gradient paths coincide, gradient paths split apart.
 
 Each ``*_figure`` function returns ``(fig, update)``: ``update(t)`` moves the existing artists
@@ -33,9 +33,9 @@ import numpy as np
 
 from .animate import JSAnimation, to_html
 from .klgeometry import fisher_ellipse
-from .paths import Invariance, Race, common_family, family_problem
 from .plots.geometry import METHOD_LABELS, METHOD_STYLES
 from .plots.klball import _limits
+from .races import Invariance, Race, family_problem
 
 __all__ = ["MAX_FRAMES", "frame_indices", "compact_frames", "render", "race_figure", "race_animation",
            "invariance_figure", "invariance_animation"]
@@ -181,7 +181,7 @@ def race_figure(race: Race, *, figsize: tuple[float, float] = (10.0, 3.3), dpi: 
 
     Parameters
     ----------
-    race : natgrad_lib.paths.Race
+    race : natgrad_lib.races.Race
         A race of a two-parameter family of continuous observations.
     figsize, dpi
         Size of the figure (keep it small: every frame is inlined in the page).
@@ -199,9 +199,9 @@ def race_figure(race: Race, *, figsize: tuple[float, float] = (10.0, 3.3), dpi: 
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt, natgrad_lib as ng
-    >>> from natgrad_lib import paths
+    >>> from natgrad_lib import races
     >>> y = np.random.default_rng(0).normal(2.0, 0.5, size=30)
-    >>> r = paths.race(ng.family("gaussian"), y, [0.0, 1.5], steps=4, lr_gradient=0.1, lr_natural=0.3)
+    >>> r = races.race(ng.family("gaussian"), y, [0.0, 1.5], max_iter=4, lr_gradient=0.1, lr_natural=0.3)
     >>> fig, update = race_figure(r, n_rays=13)
     >>> line = fig.axes[0].lines[1]          # the gradient path (lines[0] is the MLE)
     >>> update(4); fig.axes[0].lines[1] is line, len(line.get_xdata())
@@ -219,7 +219,7 @@ def race_figure(race: Race, *, figsize: tuple[float, float] = (10.0, 3.3), dpi: 
     ellipses = {m: [fisher_ellipse(fam, p.theta[t], max(float(p.step_kl[t]), 1e-300), n_rays=n_rays)
                     if t < p.n_iter else np.full((n_rays, 2), np.nan) for t in range(p.n_iter + 1)]
                 for m, p in runs.items()}
-    base = {"gradient": race.gradient.common, "natural": race.natural.common}
+    base = {"gradient": race.gradient.theta_base, "natural": race.natural.theta_base}
     fig, (ax_p, ax_d, ax_k) = plt.subplots(1, 3, figsize=figsize, dpi=dpi)
     fig.subplots_adjust(left=0.06, right=0.99, bottom=0.16, top=0.8, wspace=0.28)
     _plain_ticks(ax_p, ax_d, ax_k)
@@ -244,7 +244,7 @@ def race_figure(race: Race, *, figsize: tuple[float, float] = (10.0, 3.3), dpi: 
 
     # distribution space
     y = race.y
-    common_fam = common_family(fam)
+    common_fam = fam.base
     grid = _density_grid(common_fam, y, np.concatenate(list(base.values())))
     ax_d.hist(y, bins=12, density=True, color="0.82", edgecolor="0.6", lw=0.5, label="data")
     dens = {}
@@ -318,9 +318,9 @@ def race_animation(race: Race, *, max_frames: int = MAX_FRAMES, alt: Optional[st
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> import natgrad_lib as ng
-    >>> from natgrad_lib import paths
+    >>> from natgrad_lib import races
     >>> y = np.random.default_rng(0).normal(2.0, 0.5, size=30)
-    >>> r = paths.race(ng.family("gaussian"), y, [0.0, 1.5], steps=3, lr_gradient=0.1, lr_natural=0.3)
+    >>> r = races.race(ng.family("gaussian"), y, [0.0, 1.5], max_iter=3, lr_gradient=0.1, lr_natural=0.3)
     >>> html = race_animation(r, n_rays=13, dpi=20).html
     >>> "https://" in html, 'alt="' in html
     (False, True)
@@ -359,7 +359,7 @@ def invariance_figure(*results: Invariance, figsize: Optional[tuple[float, float
 
     Parameters
     ----------
-    *results : natgrad_lib.paths.Invariance
+    *results : natgrad_lib.races.Invariance
         One or more, e.g. the Gaussian and the Bernoulli.
     figsize, dpi
         Size of the figure.
@@ -377,9 +377,9 @@ def invariance_figure(*results: Invariance, figsize: Optional[tuple[float, float
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
-    >>> from natgrad_lib import paths
-    >>> inv = paths.invariance_paths(["bernoulli", "bernoulli_logit"], [0, 1, 1, 1], [0.3],
-    ...                              steps=4, lr=0.2)
+    >>> from natgrad_lib import races
+    >>> inv = races.invariance_paths(["bernoulli", "bernoulli_logit"], [0, 1, 1, 1], [0.3],
+    ...                              max_iter=4, lr=0.2)
     >>> fig, update = invariance_figure(inv)
     >>> before = list(fig.axes[0].lines)
     >>> update(4); list(fig.axes[0].lines) == before
@@ -415,7 +415,7 @@ def invariance_figure(*results: Invariance, figsize: Optional[tuple[float, float
                 # One window per result, shared by its panels: the first method's paths (the
                 # natural gradient by default), the start and the MLE. Paths that wander
                 # further run off the panel rather than shrink the others.
-                pts = [p.common for p in res.paths[methods[0]].values()] + [res.mle[None], res.start[None]]
+                pts = [p.theta_base for p in res.paths[methods[0]].values()] + [res.mle[None], res.start[None]]
                 xlim, ylim = _limits(pts, pad=0.15)
                 if res.family.param_specs[1].lower == 0.0:
                     ylim = (max(ylim[0], 0.0), ylim[1])
@@ -429,7 +429,7 @@ def invariance_figure(*results: Invariance, figsize: Optional[tuple[float, float
                 (line,) = ax.plot([], [], color=st.get("color"), ls=st.get("ls", "-"), lw=st.get("lw", 1.6),
                                   label=st.get("label", chart))
                 (head,) = ax.plot([], [], "o", color=st.get("color"), ms=3.5)
-                movers.append((line, head, path.common[:, 0], path.common[:, 1]))
+                movers.append((line, head, path.theta_base[:, 0], path.theta_base[:, 1]))
             ax.set(xlim=xlim, ylim=ylim)
             ax.set_xlabel(names[0])
             ax.set_ylabel(names[1])
@@ -442,7 +442,7 @@ def invariance_figure(*results: Invariance, figsize: Optional[tuple[float, float
                     (line,) = ax.plot([], [], color=st.get("color"), ls="-" if m == "natural" else "--",
                                       lw=st.get("lw", 1.6), label=f"{METHOD_LABELS[m]}, {st.get('label', chart)}")
                     (head,) = ax.plot([], [], marker, color=st.get("color"), ms=4)
-                    movers.append((line, head, np.arange(path.n_iter + 1, dtype=float), path.common[:, 0]))
+                    movers.append((line, head, np.arange(path.n_iter + 1, dtype=float), path.theta_base[:, 0]))
             ax.axhline(res.mle[0], color="black", lw=0.8, ls=":")
             ax.set(xlim=(0, max(T, 1)), ylim=(0.0, 1.0) if res.family.param_specs[0].upper == 1.0 else None)
             ax.set_xlabel("iteration t")
@@ -473,9 +473,9 @@ def invariance_animation(*results: Invariance, max_frames: int = MAX_FRAMES, alt
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from natgrad_lib import paths
-    >>> inv = paths.invariance_paths(["bernoulli", "bernoulli_logit"], [0, 1, 1, 1], [0.3],
-    ...                              steps=3, lr=0.2)
+    >>> from natgrad_lib import races
+    >>> inv = races.invariance_paths(["bernoulli", "bernoulli_logit"], [0, 1, 1, 1], [0.3],
+    ...                              max_iter=3, lr=0.2)
     >>> html = invariance_animation(inv, dpi=20).html
     >>> "http://" in html or "https://" in html, html.count('alt="') >= 1
     (False, True)

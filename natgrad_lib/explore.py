@@ -440,14 +440,14 @@ def optimizer_explorer(
 
     Controls: ``chart`` (the four Gaussian charts and the two Bernoulli charts), ``method``
     (gradient, natural gradient, Newton, empirical Fisher), ``rule`` (a step size α, or a KL
-    budget c per step; see :mod:`natgrad_lib.paths`), ``size`` (the value of α or c; swept in
+    budget c per step; see :mod:`natgrad_lib.races`), ``size`` (the value of α or c; swept in
     the static fallback) and ``steps``. Left: the path mapped to the common chart, (μ, σ) over
     the contours of the average log-likelihood for the Gaussians, p against the iteration
     for the Bernoullis. Right: KL(p_θt ‖ p_MLE) against the iteration. A path that stops early
     (a step would leave the parameter domain; −∇²ℓ is not positive definite for Newton) says
     so in the figure.
 
-    Every update runs the optimiser once (:func:`natgrad_lib.paths.chart_path`) and moves the
+    Every update runs the optimiser once (:func:`natgrad_lib.races.chart_path`) and moves the
     existing artists (``set_data``, ``set_text``, ``set_visible``, axis limits and labels);
     the contours and the maximum-likelihood fits are computed once, here.
 
@@ -491,7 +491,7 @@ def optimizer_explorer(
     import numpy as np
     from matplotlib.ticker import MaxNLocator
 
-    from . import paths, registry
+    from . import races, registry
     from .animations import _contour_levels, _loglik_grid, _plain_log_axis, _plain_ticks
 
     gy = np.asarray(gaussian_y, dtype=float)
@@ -499,8 +499,8 @@ def optimizer_explorer(
     fams = {name: registry.family(name) for name in _OPT_CHARTS}
     g_start = fams["gaussian"].check_theta(gaussian_start, "gaussian_start")
     b_start = fams["bernoulli"].check_theta([bernoulli_start], "bernoulli_start")
-    mle = {"gaussian": paths.fit_mle(fams["gaussian"], gy, g_start),
-           "bernoulli": paths.fit_mle(fams["bernoulli"], by, b_start)}
+    mle = {"gaussian": races.fit_mle(fams["gaussian"], gy, g_start),
+           "bernoulli": races.fit_mle(fams["bernoulli"], by, b_start)}
     if len(sizes) > 20:
         raise ValueError(f"sizes must offer at most 20 values (frames of the fallback), got {len(sizes)}")
 
@@ -532,13 +532,13 @@ def optimizer_explorer(
         gaussian = fam.k == 2
         common = "gaussian" if gaussian else "bernoulli"
         kw = {"lr": size} if rule == _RULES[0] else {"kl_budget": size}
-        path = paths.chart_path(fam, gy if gaussian else by, g_start if gaussian else b_start, method,
-                                steps=steps, target=mle[common], **kw)
+        path = races.chart_path(fam, gy if gaussian else by, g_start if gaussian else b_start, method,
+                                max_iter=steps, target=mle[common], **kw)
         t = np.arange(path.n_iter + 1)
         colour = f"C{list(_OPT_CHARTS).index(chart) % 7}"
         contours.set_visible(gaussian)
         if gaussian:
-            path_line.set_data(path.common[:, 0], path.common[:, 1])
+            path_line.set_data(path.theta_base[:, 0], path.theta_base[:, 1])
             start_dot.set_data([g_start[0]], [g_start[1]])
             target.set_data([mle[common][0]], [mle[common][1]])
             target.set_marker("*")
@@ -549,7 +549,7 @@ def optimizer_explorer(
             ax_p.set_xlabel("μ")
             ax_p.set_ylabel("σ")
         else:
-            path_line.set_data(t, path.common[:, 0])
+            path_line.set_data(t, path.theta_base[:, 0])
             start_dot.set_data([0], [b_start[0]])
             target.set_data([0, steps], [mle[common][0]] * 2)
             target.set_marker("None")
@@ -573,7 +573,7 @@ def optimizer_explorer(
         symbol = "α" if rule == _RULES[0] else "c"
         title.set_text(f"{method.replace('_', ' ')} in the chart {_OPT_CHARTS[chart]}, "
                        f"{symbol} = {size:g}, {steps} steps")
-        if path.status == "max_steps":
+        if path.status == "max_iter":
             note.set_text(f"KL to the MLE after {path.n_iter} steps: {path.kl_to_target[-1]:.2g}")
         else:
             reason = {"domain": "the next step leaves the parameter domain",

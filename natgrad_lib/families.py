@@ -13,6 +13,13 @@ over the outcomes of a finite family, and otherwise by splitting ``f`` into
 summation.  Where sympy finds no closed form (``E[log y]`` for the Gamma, say),
 a family may carry a hand-written table of such moments; ``tests/`` checks every
 table entry against numerical quadrature.
+
+Argument order: a density takes the observation first, ``fam.logpdf(y, theta)``,
+``fam.score(y, theta)``, ``fam.hessian(y, theta)``, as ``scipy.stats`` does
+(``logpdf(x, *params)``). Functions of the parameters alone take them alone
+(``fam.fisher(theta)``, ``fam.kl(theta_p, theta_q)``). A log-likelihood *of the parameters*
+for fixed data (``natgrad_lib.glm.GLM.loglik(beta, X, y)``, ``optim.Objective``) takes the
+parameters first, as ``scipy.optimize`` objectives do (``fun(x, *args)``).
 """
 
 from __future__ import annotations
@@ -133,7 +140,7 @@ class Symbolic:
     @functools.cached_property
     def fisher(self) -> sp.Matrix:
         """``E[s s^T]``, simplified into elementary functions for reading."""
-        return _display(self.fisher_raw)
+        return _sym.display(self.fisher_raw)
 
     @functools.cached_property
     def fisher_neg_hessian(self) -> sp.Matrix:
@@ -154,7 +161,7 @@ class Symbolic:
     @functools.cached_property
     def kl(self) -> sp.Expr:
         """``KL(p_theta || p_theta_q)`` simplified for reading."""
-        return _display(self.kl_raw)
+        return _sym.display(self.kl_raw)
 
     def __repr__(self) -> str:
         return f"<Symbolic {self._family.name}: log p = {self.logpdf}>"
@@ -177,13 +184,6 @@ class _LazyFunctions(Mapping):
 
     def __len__(self) -> int:
         return len(self._factories)
-
-
-def _display(obj):
-    """Simplify for reading; stable helper functions become elementary ones."""
-    if isinstance(obj, sp.MatrixBase):
-        return obj.applyfunc(_display)
-    return sp.factor(_sym.simplify_entry(obj)) if obj.has(_sym.LogOnePlusSumExp) else obj
 
 
 def _assumptions(s: sp.Symbol) -> dict[str, bool]:
@@ -217,6 +217,12 @@ class Family:
     kl : callable, optional
         ``kl(theta_p, theta_q) -> expr``: a hand-written KL where the generic
         expectation cannot be used (a support that depends on theta).
+    base : (callable, callable, callable, callable), optional
+        ``(base_family_factory, to_base, from_base, jacobian)``: a family defined directly in
+        its own chart (for its numerical stability) that is another family in other
+        coordinates, e.g. Bernoulli in the logit. ``to_base``/``from_base`` are numpy maps of
+        shape ``(..., k) -> (..., k)``, ``jacobian`` maps ``(..., k) -> (..., k, k)``. Then :attr:`base`, :meth:`to_base` and :meth:`from_base`
+        lead to that family, as they do for a :meth:`reparametrize`-d one.
     description : str
         One line for readers.
 
@@ -245,9 +251,12 @@ class Family:
         features: Callable[[np.ndarray], tuple[np.ndarray, ...]] | None = None,
         moments: Callable[..., Mapping[sp.Expr, sp.Expr]] | None = None,
         kl: Callable[..., sp.Expr] | None = None,
+        base: tuple[Callable[[], "Family"], Callable[[np.ndarray], np.ndarray],
+                    Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]] | None = None,
         description: str = "",
     ) -> None:
         self.name = name
+        self._base_link = base
         self._params = tuple(params)
         self._theta_syms = tuple(p.symbol() for p in self._params)
         self._y_syms = tuple(y)
@@ -279,6 +288,59 @@ class Family:
     def k(self) -> int:
         """Number of parameters."""
         return len(self._params)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Plain-text parameter labels (the names), in the order of ``theta[..., i]``.
+
+        >>> import natgrad_lib as ng
+        >>> ng.family("gaussian_logstd").labels
+        ('mu', 'log_sigma')
+        """
+        return self.params
+
+    @property
+    def latex_labels(self) -> tuple[str, ...]:
+        """Parameter labels in inline LaTeX math (``$...$``), for axes and tables.
+
+        >>> import natgrad_lib as ng
+        >>> print(*ng.family("gaussian_logstd").latex_labels)
+        $\\mu$ $\\log\\sigma$
+        """
+        return tuple(f"${p.latex or p.name}$" for p in self._params)
+
+    def in_domain(self, theta: Any) -> np.ndarray:
+        """Which parameter vectors lie in the open parameter domain (finite, every bound met).
+
+        Unlike :meth:`check_theta` it never raises on values: it answers for each vector.
+
+        Parameters
+        ----------
+        theta : array_like, shape (..., k)
+
+        Returns
+        -------
+        ndarray of bool, shape (...)
+
+        Examples
+        --------
+        >>> import natgrad_lib as ng
+        >>> ng.family("gaussian").in_domain([[0.0, 1.0], [0.0, -1.0], [float("nan"), 1.0]])
+        array([ True, False, False])
+        """
+        arr = as_float_array(theta, "theta")
+        if arr.ndim == 0 and self.k == 1:
+            arr = arr.reshape(1)
+        if arr.ndim == 0 or arr.shape[-1] != self.k:
+            raise ValueError(
+                f"theta must have shape (..., {self.k}) with last axis "
+                f"({', '.join(self.params)}), got shape {arr.shape}"
+            )
+        ok = np.all(np.isfinite(arr), axis=-1)
+        with np.errstate(invalid="ignore"):
+            for i, p in enumerate(self._params):
+                ok &= (arr[..., i] > p.lower) & (arr[..., i] < p.upper)
+        return ok
 
     @property
     def discrete(self) -> bool:
@@ -483,6 +545,65 @@ class Family:
         feats = self._features_fn(yy) if self._features_fn else (yy,)
         return tuple(feats), tuple(np.moveaxis(th, -1, 0)), shape
 
+    #: The per-observation quantities :meth:`evaluate` computes.
+    QUANTITIES = ("logpdf", "score", "hessian")
+
+    def evaluate(self, quantities: Sequence[str], y: Any, theta: Any, *,
+                 compact: bool = False) -> dict[str, Any]:
+        """Several per-observation quantities at once, validating ``y`` and ``theta`` once.
+
+        ``y`` of shape (...) broadcasts against ``theta`` of shape (..., k), as in
+        :meth:`logpdf`. This is the batch entry point for Monte Carlo estimators, which need
+        the log-density, the score and the Hessian at the same draws.
+
+        Parameters
+        ----------
+        quantities : sequence of {"logpdf", "score", "hessian"}
+        y : array_like, shape (...)
+        theta : array_like, shape (..., k)
+        compact : bool
+            If True, ``"score"`` and ``"hessian"`` come back as tuples of their k (or k·k,
+            row-major) entries, and an entry that does not depend on ``y`` is not broadcast
+            (it may be 0-d). Estimators over many samples use this to skip copies.
+
+        Returns
+        -------
+        dict of str to ndarray
+            ``"logpdf"`` of shape (...), ``"score"`` (..., k), ``"hessian"`` (..., k, k).
+
+        Raises
+        ------
+        ValueError
+            If a value is not finite (parameters too extreme for float64), or as
+            :meth:`check_theta` and :meth:`check_y`.
+
+        Examples
+        --------
+        >>> import natgrad_lib as ng
+        >>> out = ng.family("poisson").evaluate(["score", "hessian"], [1, 3], [2.0])
+        >>> out["score"].ravel(), out["hessian"].ravel()
+        (array([-0.5,  0.5]), array([-0.25, -0.75]))
+        >>> ng.family("gaussian").evaluate(["hessian"], [0.0, 1.0], [0.0, 1.0], compact=True)["hessian"][0]
+        array(-1.)
+        """
+        unknown = [q for q in quantities if q not in self.QUANTITIES]
+        if unknown:
+            raise ValueError(f"quantities must be among {self.QUANTITIES}, got {unknown[0]!r}")
+        feats, cols, shape = self._prepare(y, theta)
+        out: dict[str, Any] = {}
+        for q in quantities:
+            value = self._num[q](*feats, *cols)
+            if q == "logpdf":
+                out[q] = _guard(_broadcast(value, shape), q, self.name)
+            elif compact:
+                out[q] = tuple(_guard(np.asarray(e, dtype=float), q, self.name) for e in value)
+            else:
+                arr = np.stack([_broadcast(e, shape) for e in value], axis=-1)
+                if q == "hessian":
+                    arr = arr.reshape(shape + (self.k, self.k))
+                out[q] = _guard(arr, q, self.name)
+        return out
+
     def logpdf(self, y: Any, theta: Any) -> np.ndarray:
         """``log p(y; theta)``, broadcasting ``y (...)`` against ``theta (..., k)``.
 
@@ -490,9 +611,7 @@ class Family:
         >>> ng.family("bernoulli").logpdf([0, 1], [0.25])
         array([-0.28768207, -1.38629436])
         """
-        feats, cols, shape = self._prepare(y, theta)
-        out = _broadcast(self._num["logpdf"](*feats, *cols), shape)
-        return _guard(out, "logpdf", self.name)
+        return self.evaluate(("logpdf",), y, theta)["logpdf"]
 
     def score(self, y: Any, theta: Any) -> np.ndarray:
         """Score ``grad_theta log p(y; theta)``, shape ``(..., k)``.
@@ -501,10 +620,7 @@ class Family:
         >>> ng.family("gaussian").score(1.0, [0.0, 1.0])
         array([1., 0.])
         """
-        feats, cols, shape = self._prepare(y, theta)
-        entries = self._num["score"](*feats, *cols)
-        out = np.stack([_broadcast(e, shape) for e in entries], axis=-1)
-        return _guard(out, "score", self.name)
+        return self.evaluate(("score",), y, theta)["score"]
 
     def hessian(self, y: Any, theta: Any) -> np.ndarray:
         """Hessian of ``log p(y; theta)`` in theta, shape ``(..., k, k)``.
@@ -513,10 +629,7 @@ class Family:
         >>> ng.family("poisson").hessian(2, [1.0])
         array([[-2.]])
         """
-        feats, cols, shape = self._prepare(y, theta)
-        entries = self._num["hessian"](*feats, *cols)
-        out = np.stack([_broadcast(e, shape) for e in entries], axis=-1)
-        return _guard(out.reshape(shape + (self.k, self.k)), "hessian", self.name)
+        return self.evaluate(("hessian",), y, theta)["hessian"]
 
     def fisher(self, theta: Any) -> np.ndarray:
         """Exact Fisher information ``E[s s^T]`` of one observation, ``(..., k, k)``.
@@ -606,13 +719,54 @@ class Family:
         return Reparametrized(self, name, specs, to_base, from_base, description)
 
     def to_base(self, theta: Any) -> np.ndarray:
-        """Parameters of the base chart (identity for a family defined directly)."""
-        return self.check_theta(theta)
+        """Parameters of the base chart, shape (..., k) (identity for a base family).
 
-    @property
+        >>> import natgrad_lib as ng
+        >>> ng.family("gaussian").to_base([1.0, 2.0])
+        array([1., 2.])
+        >>> ng.family("bernoulli_logit").to_base([[0.0], [np.log(3.0)]])
+        array([[0.5 ],
+               [0.75]])
+        """
+        th = self.check_theta(theta)
+        return th if self._base_link is None else self._base_link[1](th)
+
+    def from_base(self, theta_base: Any) -> np.ndarray:
+        """Parameters of the base chart mapped to this family's chart (inverse of :meth:`to_base`).
+
+        >>> import natgrad_lib as ng
+        >>> ng.family("gaussian").from_base([1.0, 2.0])
+        array([1., 2.])
+        >>> ng.family("bernoulli_logit").from_base([0.5])
+        array([0.])
+        """
+        th = self.base.check_theta(theta_base, "theta_base")
+        return th if self._base_link is None else self.check_theta(self._base_link[2](th))
+
+    def jacobian_to_base(self, theta: Any) -> np.ndarray:
+        """J = ∂(base parameters)/∂θ at θ, shape (..., k, k) (the identity for a base family).
+
+        >>> import natgrad_lib as ng
+        >>> ng.family("gaussian_logstd").jacobian_to_base([0.0, np.log(2.0)])
+        array([[1., 0.],
+               [0., 2.]])
+        >>> ng.family("bernoulli_logit").jacobian_to_base([0.0])
+        array([[0.25]])
+        """
+        th = self.check_theta(theta)
+        if self._base_link is not None:
+            return self._base_link[3](th)
+        return np.broadcast_to(np.eye(self.k), th.shape[:-1] + (self.k, self.k)).copy()
+
+    @functools.cached_property
     def base(self) -> "Family":
-        """The family this one was reparametrized from (itself if defined directly)."""
-        return self
+        """The family whose chart this one maps to with :meth:`to_base` (itself for a base family).
+
+        >>> import natgrad_lib as ng
+        >>> ng.family("gaussian_natural").base.name, ng.family("bernoulli_logit").base.name
+        ('gaussian', 'bernoulli')
+        """
+        return self if self._base_link is None else self._base_link[0]()
 
 
 class Reparametrized(Family):
@@ -730,8 +884,20 @@ class Reparametrized(Family):
         """
         return self._parent.to_base(self.to_base_parent(theta))
 
+    @functools.cached_property
+    def _jac_num(self) -> Callable:
+        return _sym.lambdify(self._theta_syms, list(self.jacobian))
+
+    def jacobian_to_base(self, theta: Any) -> np.ndarray:
+        """J = ∂(base parameters)/∂φ at φ, through every parent (chain rule), shape (..., k, k)."""
+        th = self.check_theta(theta)
+        entries = self._jac_num(*np.moveaxis(th, -1, 0))
+        own = np.stack([_broadcast(e, th.shape[:-1]) for e in entries], axis=-1)
+        own = own.reshape(th.shape[:-1] + (self.k, self.k))
+        return self._parent.jacobian_to_base(self.to_base_parent(th)) @ own
+
     def from_base(self, theta_base: Any) -> np.ndarray:
-        """Numeric inverse map from the parent chart to this one.
+        """Numeric inverse of :meth:`to_base`: from the base chart to this one (through every parent).
 
         >>> import natgrad_lib as ng
         >>> ng.family("gaussian_natural").from_base([1.0, 2.0])
@@ -739,7 +905,7 @@ class Reparametrized(Family):
         """
         if self._from_num is None:
             raise ValueError(f"family {self.name!r} was built without from_base")
-        th = self._parent.check_theta(theta_base, "theta_base")
+        th = self._parent.from_base(theta_base)
         out = self._from_num(*np.moveaxis(th, -1, 0))
         return np.stack([_broadcast(o, th.shape[:-1]) for o in out], axis=-1)
 

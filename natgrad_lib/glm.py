@@ -18,6 +18,13 @@ gaussian    Normal(η, 1)           identity     canonical; the variance is fixe
                                                 ℓ = −½ Σ (yᵢ − ηᵢ)² − (n/2) log 2π
 probit      Bernoulli              probit (Φ⁻¹) not canonical; y ∈ {0, 1}
 ========== ====================== ============ ============================================
+
+Argument order: every :class:`GLM` method is a function of the coefficients β for fixed
+data, ``method(beta, X, y)``, parameters first as in ``scipy.optimize`` objectives
+(``fun(x, *args)``); :meth:`GLM.objective` binds (X, y) once and gives β ↦ ℓ(β) for
+:func:`natgrad_lib.optim.optimize`. Densities of one observation (``Family.logpdf(y, theta)``)
+take the observation first, as ``scipy.stats`` does. The two conventions are the ones of the
+two scipy modules, and each module of this library follows one of them throughout.
 """
 
 from __future__ import annotations
@@ -25,13 +32,17 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from importlib import resources
-from typing import Any, Callable, NamedTuple, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
+from scipy.special import erfcx, expit, gammaln, log_ndtr
 
 from . import optim
 from ._validate import as_float_array, require_finite
+
+# The data loader lives in natgrad_lib.datasets; ``ng.glm.load_dataset`` is the name the
+# chapters, the assignments and their library check (assignments/libcheck.py) use.
+from .datasets import DATASETS, Dataset, load_dataset
 
 __all__ = [
     "DATASETS",
@@ -46,8 +57,6 @@ __all__ = [
 #: Names accepted by :class:`GLM`.
 MODELS = ("logistic", "poisson", "gaussian", "probit")
 
-#: Names accepted by :func:`load_dataset`.
-DATASETS = ("breast_cancer",)
 
 _SATURATION = 1e-8  # fitted probability of the observed label within this of 1: "saturated"
 
@@ -57,27 +66,18 @@ class PerfectSeparationWarning(UserWarning):
 
 
 # --------------------------------------------------------------------------- special functions
-# The scaled complementary error function erfcx(x) = exp(x²) erfc(x) for x ≥ 0, from the
-# rational Chebyshev approximations of W. J. Cody, "Rational Chebyshev approximations for the
-# error function", Math. Comp. 23 (1969) 631-638 (coefficients as in netlib's specfun CALERF).
-# scipy.special.erfcx exists, but the probit Hessian also needs u + λ(u) in the far left
-# tail, which cancels catastrophically unless Cody's tail term r(x) is available by itself.
+# From scipy.special: log Φ (log_ndtr), erfcx(x) = exp(x²) erfc(x), log Γ (gammaln for
+# log y!) and the logistic function (expit). What scipy lacks is kept here: the probit Hessian
+# needs u + λ(u) (λ the Mills ratio φ/Φ) in the far left tail, where the two terms cancel
+# catastrophically. With t = −u/√2 > 4 it equals √2 r(t) / erfcx(t), where r is the tail
+# term of W. J. Cody's rational Chebyshev approximation of erfcx ("Rational Chebyshev
+# approximations for the error function", Math. Comp. 23 (1969) 631-638; coefficients as in
+# netlib's specfun CALERF): erfcx(t) = (1/√π − r(t)) / t. scipy exposes erfcx, not r.
 
-_CODY_A = (1.85777706184603153e-1, 3.16112374387056560e00, 1.13864154151050156e02,
-           3.77485237685302021e02, 3.20937758913846947e03)
-_CODY_B = (1.0, 2.36012909523441209e01, 2.44024637934444173e02,
-           1.28261652607737228e03, 2.84423683343917062e03)
-_CODY_C = (2.15311535474403846e-8, 5.64188496988670089e-1, 8.88314979438837594e00,
-           6.61191906371416295e01, 2.98635138197400131e02, 8.81952221241769090e02,
-           1.71204761263407058e03, 2.05107837782607147e03, 1.23033935479799725e03)
-_CODY_D = (1.0, 1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
-           1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
-           3.43936767414372164e03, 1.23033935480374942e03)
 _CODY_P = (1.63153871373020978e-2, 3.05326634961232344e-1, 3.60344899949804439e-1,
            1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4)
 _CODY_Q = (1.0, 2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1,
            6.05183413124413191e-2, 2.33520497626869185e-3)
-_INV_SQRT_PI = 1.0 / math.sqrt(math.pi)
 _SQRT2 = math.sqrt(2.0)
 
 
@@ -96,21 +96,6 @@ def _cody_tail(x: np.ndarray) -> np.ndarray:
     return z * _poly(z, _CODY_P) / _poly(z, _CODY_Q)
 
 
-def _erfcx(x: np.ndarray) -> np.ndarray:
-    """exp(x²) erfc(x) for x ≥ 0, to about 1e-16 relative error."""
-    out = np.empty_like(x)
-    small, mid = x <= 0.46875, (x > 0.46875) & (x <= 4.0)
-    big = ~(small | mid)
-    xs = x[small]
-    z = xs * xs
-    out[small] = np.exp(z) * (1.0 - xs * _poly(z, _CODY_A) / _poly(z, _CODY_B))
-    xm = x[mid]
-    out[mid] = _poly(xm, _CODY_C) / _poly(xm, _CODY_D)
-    xb = x[big]
-    out[big] = (_INV_SQRT_PI - _cody_tail(xb)) / xb
-    return out
-
-
 def _exp_neg_half_sq(u: np.ndarray) -> np.ndarray:
     """exp(−u²/2) without the error of rounding u² first: with h = round(16u)/16, h² is
     exact, and u² = h² + (u − h)(u + h)."""
@@ -122,17 +107,18 @@ def _exp_neg_half_sq(u: np.ndarray) -> np.ndarray:
 def _probit_parts(u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """log Φ(u), the Mills ratio λ(u) = φ(u)/Φ(u), and u + λ(u), all stable for any u.
 
-    For u ≤ 0, with t = −u/√2: Φ(u) = ½ erfcx(t) e^{−t²}, so log Φ(u) = log(½ erfcx(t)) − t²
-    and λ(u) = √(2/π) / erfcx(t). In the far left tail, u + λ(u) → 0 cancels. For t > 4 it
-    is computed as √2 r(t) / erfcx(t), where r is Cody's tail term. For u > 0,
-    Φ(u) = 1 − Φ(−u) is computed with log1p.
+    For u ≤ 0, log Φ is scipy's log_ndtr. For u > 0 it is log1p(−Φ(−u)) with
+    Φ(−u) = ½ erfcx(u/√2) e^{−u²/2}, which keeps full relative accuracy in the upper tail,
+    where log_ndtr and ndtr lose about three digits (log Φ(u) ≈ −Φ(−u) there, e.g. −1e-47 at
+    u = 14.4). With t = −u/√2, λ(u) = √(2/π) / erfcx(t) (no
+    underflow of φ or Φ), and in the far left tail (t > 4) u + λ(u) = √2 r(t) / erfcx(t)
+    with Cody's tail term r. For u > 0, λ(u) = φ(u) / Φ(u) directly.
     """
     log_cdf, mills, u_plus = (np.empty_like(u) for _ in range(3))
     neg = u <= 0.0
+    log_cdf[neg] = log_ndtr(u[neg])
     t = -u[neg] / _SQRT2
-    e = _erfcx(t)
-    with np.errstate(over="ignore"):
-        log_cdf[neg] = np.log(0.5 * e) - t * t
+    e = erfcx(t)
     lam = math.sqrt(2.0 / math.pi) / e
     mills[neg] = lam
     direct = u[neg] + lam
@@ -140,28 +126,13 @@ def _probit_parts(u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     direct[far] = _SQRT2 * _cody_tail(t[far]) / e[far]
     u_plus[neg] = direct
     up = u[~neg]
-    tp = up / _SQRT2
     gauss = _exp_neg_half_sq(up)  # e^{−u²/2}
-    upper_tail = 0.5 * _erfcx(tp) * gauss  # Φ(−u), small
+    upper_tail = 0.5 * erfcx(up / _SQRT2) * gauss  # Φ(−u), small (scipy's ndtr(−u) is 1e-13 off)
     log_cdf[~neg] = np.log1p(-upper_tail)
     lam_p = gauss / math.sqrt(2.0 * math.pi) / (1.0 - upper_tail)
     mills[~neg] = lam_p
     u_plus[~neg] = up + lam_p
     return log_cdf, mills, u_plus
-
-
-def _log_factorial(y: np.ndarray) -> np.ndarray:
-    """log(y!) for non-negative integer-valued floats: a table up to 1024, Stirling beyond."""
-    out = np.empty_like(y)
-    small = y <= 1024
-    top = int(y[small].max()) if np.any(small) else 0
-    table = np.concatenate(([0.0], np.cumsum(np.log(np.arange(1.0, top + 1.0)))))
-    out[small] = table[y[small].astype(np.int64)]
-    m = y[~small]
-    inv = 1.0 / m
-    out[~small] = ((m + 0.5) * np.log(m) - m + 0.5 * math.log(2.0 * math.pi)
-                   + inv * (1.0 / 12 - inv * inv * (1.0 / 360 - inv * inv / 1260)))
-    return out
 
 
 # --------------------------------------------------------------------------- the four models
@@ -186,11 +157,6 @@ class _Model:
 
 def _binary(y: np.ndarray) -> np.ndarray:
     return (y == 0) | (y == 1)
-
-
-def _logistic_mean(eta: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(eta))
-    return np.where(eta >= 0, 1.0, e) / (1.0 + e)
 
 
 def _logistic_weight(eta: np.ndarray) -> np.ndarray:
@@ -228,10 +194,10 @@ def _exp(eta: np.ndarray) -> np.ndarray:
 _MODELS: dict[str, _Model] = {
     "logistic": _Model(
         link="logit", canonical=True, support="0 or 1", check_y=_binary,
-        mean=_logistic_mean, dmu=_logistic_weight,
+        mean=expit, dmu=_logistic_weight,
         kernel=lambda eta, y: y * eta - (np.maximum(eta, 0.0) + np.log1p(np.exp(-np.abs(eta)))),
         const=lambda y: 0.0,
-        d1=lambda eta, y: y - _logistic_mean(eta),
+        d1=lambda eta, y: y - expit(eta),
         d2=lambda eta, y: -_logistic_weight(eta),
         weight=_logistic_weight,
     ),
@@ -240,7 +206,7 @@ _MODELS: dict[str, _Model] = {
         check_y=lambda y: (y >= 0) & (y == np.floor(y)),
         mean=_exp, dmu=_exp,
         kernel=lambda eta, y: y * eta - _exp(eta),
-        const=lambda y: -float(np.sum(_log_factorial(y))),
+        const=lambda y: -float(np.sum(gammaln(y + 1.0))),
         d1=lambda eta, y: y - _exp(eta),
         d2=lambda eta, y: -_exp(eta),
         weight=_exp,
@@ -315,7 +281,7 @@ class _Evaluator:
 
     def objective(self) -> optim.Objective:
         return optim.Objective(self.loglik, self.grad, self.fisher, self.hessian,
-                               self.empirical_fisher)
+                               self.empirical_fisher, n=self.X.shape[0])
 
 
 # --------------------------------------------------------------------------- public API
@@ -539,7 +505,7 @@ class GLM:
         beta0: Any = None,
         lr: Optional[float] = None,
         max_iter: int = 100,
-        tol: float = 1e-8,
+        tol: float = optim.TOL,
         line_search: bool = True,
         damping: float = 0.0,
     ) -> GLMFit:
@@ -550,9 +516,10 @@ class GLM:
         X : array_like, shape (n, k)
             The design matrix. Add a column of ones yourself if you want an intercept.
         y : array_like, shape (n,)
-        method : {"natural", "newton", "gradient", "empirical_fisher"}
+        method : {"natural", "newton", "gradient", "empirical_fisher"} or callable
             ``"natural"`` is Fisher scoring. For canonical links it gives the same iterates
-            as ``"newton"``.
+            as ``"newton"``. A callable is a direction rule, as in
+            :func:`natgrad_lib.optim.optimize`.
         beta0 : array_like, shape (k,), optional
             The starting point. Default: zeros.
         lr : float, optional
@@ -595,9 +562,8 @@ class GLM:
         >>> fit.stderr.round(3)
         array([0.324, 0.308, 1.303, 0.356])
         """
-        if method not in ("natural", "newton", "gradient", "empirical_fisher"):
-            raise ValueError("method must be one of ('natural', 'newton', 'gradient', "
-                             f"'empirical_fisher'), got {method!r}")
+        if not callable(method) and method not in optim.METHODS:
+            raise ValueError(f"method must be one of {optim.METHODS} or a callable direction, got {method!r}")
         ev = self._evaluator(X, y)
         n, k = ev.X.shape
         beta0 = np.zeros(k) if beta0 is None else self._check_beta(beta0, k, "beta0")
@@ -610,7 +576,7 @@ class GLM:
             separated = binary and bool(np.min(sign * ev.eta(beta)) > 0.0)
             return separated
 
-        traj = optim.optimize(ev.objective(), beta0, method, steps=max_iter, lr=lr,
+        traj = optim.optimize(ev.objective(), beta0, method, max_iter=max_iter, lr=lr,
                               damping=damping, line_search=line_search, tol=tol,
                               callback=separates, on_singular="stop")
         coef = traj.theta[-1]
@@ -642,47 +608,4 @@ class GLM:
             inv = optim.solve_spd(ev.fisher(coef), np.eye(k), "fisher at the fitted beta", coef)
             stderr = np.sqrt(np.diag(inv))
         return GLMFit(coef=coef, stderr=stderr, loglik=float(traj.loglik[-1]), n_iter=traj.n_iter,
-                      converged=traj.converged, method=method, model=self.name, trajectory=traj)
-
-
-# --------------------------------------------------------------------------- data
-
-
-class Dataset(NamedTuple):
-    """A design matrix with an intercept column, labels and column names."""
-
-    X: np.ndarray
-    y: np.ndarray
-    feature_names: tuple[str, ...]
-
-
-def load_dataset(name: str = "breast_cancer") -> Dataset:
-    """Load a small real data set shipped in ``natgrad_lib/data``.
-
-    ``"breast_cancer"`` is the Wisconsin diagnostic breast-cancer data (UCI, CC BY 4.0):
-    569 tumours, with y = 1 for malignant. There are three features (``mean_texture``,
-    ``worst_area``, ``worst_smoothness``), each standardised to mean 0 and standard
-    deviation 1, after an intercept column of ones. On these features the classes are not
-    separable, so the logistic MLE exists. See ``natgrad_lib/data/README.md`` for the source.
-
-    Returns
-    -------
-    Dataset
-        A named tuple ``(X, y, feature_names)``, with X of shape (n, k) where column 0 is
-        the intercept, y of shape (n,), and k names starting with ``"intercept"``.
-
-    Examples
-    --------
-    >>> X, y, names = load_dataset("breast_cancer")
-    >>> X.shape, int(y.sum()), names[:2]
-    ((569, 4), 212, ('intercept', 'mean_texture'))
-    """
-    if name not in DATASETS:
-        raise ValueError(f"data set name must be one of {DATASETS}, got {name!r}")
-    with resources.files("natgrad_lib").joinpath("data").joinpath(f"{name}.csv").open() as f:
-        columns = f.readline().strip().split(",")
-        table = np.loadtxt(f, delimiter=",", ndmin=2)
-    features = table[:, :-1]
-    features = (features - features.mean(axis=0)) / features.std(axis=0)
-    X = np.column_stack([np.ones(features.shape[0]), features])
-    return Dataset(X=X, y=table[:, -1], feature_names=("intercept", *columns[:-1]))
+                      converged=traj.converged, method=traj.method, model=self.name, trajectory=traj)

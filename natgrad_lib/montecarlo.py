@@ -27,7 +27,8 @@ from . import _sym
 from ._validate import require_generator, require_int
 from .families import Family
 
-__all__ = ["MCRow", "MCReport", "mc_check", "mc_convergence", "Convergence", "QUANTITIES"]
+__all__ = ["MCRow", "MCReport", "MeanEstimate", "mc_check", "mc_mean", "mc_convergence",
+           "convergence_of_draws", "Convergence", "QUANTITIES"]
 
 QUANTITIES = {
     "score_mean": r"\mathbb{E}[s]",
@@ -64,6 +65,26 @@ class MCReport:
     @property
     def max_abs_z(self) -> float:
         return max(abs(r.z) for r in self.rows)
+
+    def row(self, quantity: str, index: tuple[int, ...] = (0,)) -> MCRow:
+        """The row of one entry, e.g. ``rep.row("score_mean")`` or ``rep.row("fisher_outer", (0, 1))``.
+
+        Off-diagonal entries are stored once, with i ≤ j; ``(j, i)`` finds the same row. The
+        KL row has ``index=()``.
+
+        >>> import numpy as np, natgrad_lib as ng
+        >>> rep = ng.mc_check(ng.family("poisson"), [2.0], 1000, np.random.default_rng(0))
+        >>> rep.row("fisher_outer", (0, 0)).exact
+        0.5
+        """
+        if quantity not in QUANTITIES:
+            raise ValueError(f"quantity must be one of {sorted(QUANTITIES)}, got {quantity!r}")
+        index = () if quantity == "kl" else tuple(sorted(index)) if len(index) == 2 else tuple(index)
+        for r in self.rows:
+            if r.quantity == quantity and r.index == index:
+                return r
+        raise ValueError(f"this report has no row ({quantity!r}, {index}); "
+                         f"entries: {sorted({r.index for r in self.rows if r.quantity == quantity})}")
 
     def _select(self, quantity: str, field: str) -> np.ndarray | float:
         if quantity not in QUANTITIES:
@@ -233,23 +254,38 @@ def mc_check(
         raise ValueError(f"theta_q must have shape {th.shape}, got shape {tq.shape}")
 
     y = fam.sample(th, n, rng)
-    k = fam.k
     # One validation, then the generated functions on all samples at once.  Entries
     # that do not depend on y come back as scalars and are never broadcast to n.
-    feats, cols, _ = fam._prepare(y, th)
-    s = np.empty((k, n))  # one contiguous row per score entry: fast BLAS products below
-    for i, entry in enumerate(fam._num["score"](*feats, *cols)):
-        s[i] = entry
-    _require_finite_samples(s, "score", fam.name)
-    hess = fam._num["hessian"](*feats, *cols)
+    want = ("score", "hessian", "logpdf") if kl else ("score", "hessian")
+    at = fam.evaluate(want, y, th, compact=True)
+    rows = _moment_rows(fam, th, at["score"], at["hessian"], n)
+    if not kl:
+        return MCReport(fam.name, fam.params, th, tq, n, tuple(rows))
+    diff = at["logpdf"] - fam.logpdf(y, tq)
+    est, se = _mean_and_se(diff)
+    kl_ex = float(fam.kl(th, tq))
+    rows.append(MCRow("kl", (), est, se, kl_ex, _z(est, se, kl_ex)))
+    return MCReport(fam.name, fam.params, th, tq, n, tuple(rows))
+
+
+def _exact(fam: Family, th: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Exact E[s], Cov[s], E[s s^T] and E[-H] at θ."""
+    k = fam.k
     mean_ex, outer_ex, negh_ex = (
         np.asarray(np.broadcast_to(np.asarray(v, dtype=float), (k if i == 0 else k * k,)))
         for i, v in enumerate(_exact_moments(fam)(*th))
     )
     outer_ex = outer_ex.reshape(k, k)
-    negh_ex = negh_ex.reshape(k, k)
-    cov_ex = outer_ex - np.outer(mean_ex, mean_ex)
+    return mean_ex, outer_ex - np.outer(mean_ex, mean_ex), outer_ex, negh_ex.reshape(k, k)
 
+
+def _moment_rows(fam: Family, th: np.ndarray, score: tuple, hess: tuple, n: int) -> list[MCRow]:
+    """The rows of E[s], Cov[s], E[s s^T] and E[-H] from the per-sample score and Hessian entries."""
+    k = fam.k
+    mean_ex, cov_ex, outer_ex, negh_ex = _exact(fam, th)
+    s = np.empty((k, n))  # one contiguous row per score entry: fast BLAS products below
+    for i, entry in enumerate(score):
+        s[i] = entry
     rows: list[MCRow] = []
     for i in range(k):
         est, se = _mean_and_se(s[i])
@@ -269,24 +305,51 @@ def mc_check(
                                   float(ex_m[i, j]), _z(est_m[i, j], se_m[i, j], ex_m[i, j])))
     for i in range(k):
         for j in range(i, k):
-            entry = -np.asarray(hess[i * k + j], dtype=float)
-            _require_finite_samples(entry, "hessian", fam.name)
+            entry = -hess[i * k + j]
             est, se = _mean_and_se(entry) if entry.ndim else (float(entry), 0.0)
             rows.append(MCRow("fisher_neg_hessian", (i, j), est, se, float(negh_ex[i, j]),
                               _z(est, se, negh_ex[i, j])))
-
-    if not kl:
-        return MCReport(fam.name, fam.params, th, tq, n, tuple(rows))
-    diff = np.asarray(fam._num["logpdf"](*feats, *cols), dtype=float) - fam.logpdf(y, tq)
-    est, se = _mean_and_se(diff)
-    kl_ex = float(fam.kl(th, tq))
-    rows.append(MCRow("kl", (), est, se, kl_ex, _z(est, se, kl_ex)))
-    return MCReport(fam.name, fam.params, th, tq, n, tuple(rows))
+    return rows
 
 
-def _require_finite_samples(values: np.ndarray, what: str, family: str) -> None:
-    if not np.all(np.isfinite(values)):
-        raise ValueError(f"{family}.{what} is not finite on some samples (parameters too extreme for float64)")
+@dataclass(frozen=True)
+class MeanEstimate:
+    """A Monte Carlo mean over the first axis, its standard error and, given the exact
+    value, its z-score (estimate − exact) / stderr (NaN where the standard error is 0)."""
+
+    estimate: np.ndarray
+    stderr: np.ndarray
+    z: np.ndarray | None
+
+
+def mc_mean(draws: Any, exact: Any = None) -> MeanEstimate:
+    """The mean of i.i.d. draws (stacked on axis 0) with its standard error s/√R.
+
+    Parameters
+    ----------
+    draws : array_like, shape (R, ...)
+        R ≥ 2 independent draws of a quantity of any shape.
+    exact : array_like, optional
+        The exact expectation, broadcastable to ``draws.shape[1:]``; fills in ``z``.
+
+    Examples
+    --------
+    >>> est = mc_mean([[1.0, 2.0], [3.0, 2.0], [2.0, 2.0]], exact=[2.5, 2.0])
+    >>> est.estimate, est.stderr.round(4)
+    (array([2., 2.]), array([0.5774, 0.    ]))
+    >>> float(est.z[0])
+    -0.8660254037844385
+    """
+    arr = np.asarray(draws, dtype=float)
+    if arr.ndim == 0 or arr.shape[0] < 2:
+        raise ValueError(f"draws must stack at least 2 draws on axis 0, got shape {arr.shape}")
+    estimate = arr.mean(axis=0)
+    stderr = arr.std(axis=0, ddof=1) / np.sqrt(arr.shape[0])
+    if exact is None:
+        return MeanEstimate(estimate, stderr, None)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(stderr > 0, (estimate - np.asarray(exact, dtype=float)) / stderr, np.nan)
+    return MeanEstimate(estimate, stderr, z)
 
 
 @dataclass(frozen=True)
@@ -335,3 +398,51 @@ def mc_convergence(
             err[q][t] = abs(worst.estimate - worst.exact)
             se[q][t] = worst.stderr
     return Convergence(fam.name, ns_arr, err, se)
+
+
+def convergence_of_draws(
+    draw: Callable[[int, np.random.Generator], np.ndarray],
+    exact: Any,
+    ns: Any,
+    rng: np.random.Generator,
+    *,
+    name: str,
+    quantity: str,
+) -> Convergence:
+    """Errors of the Monte Carlo mean of ``draw(R, rng)`` against ``exact`` as R grows.
+
+    For each R in ``ns`` (fresh draws each time) the entry with the largest absolute error
+    |mean − exact| is recorded, with the standard error of that same entry, as in
+    :func:`mc_convergence`. Use it for estimators :func:`mc_check` does not cover (a GLM's
+    expected negative Hessian, say).
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(R, rng)`` returns R draws, shape (R, m).
+    exact : array_like, shape (m,)
+    ns : sequence of int
+    rng : numpy.random.Generator
+    name, quantity : str
+        ``Convergence.family`` and the key of ``error`` and ``stderr``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> conv = convergence_of_draws(lambda R, rng: rng.normal(size=(R, 3)), np.zeros(3),
+    ...                             [100, 10_000], np.random.default_rng(0), name="normal", quantity="mean")
+    >>> bool(conv.error["mean"][1] < conv.error["mean"][0]), conv.ns.tolist()
+    (True, [100, 10000])
+    """
+    require_generator(rng)
+    ns_arr = np.asarray(ns)
+    if ns_arr.ndim != 1 or ns_arr.size == 0:
+        raise ValueError(f"ns must be a non-empty 1-d sequence of sample sizes, got {ns!r}")
+    exact = np.asarray(exact, dtype=float)
+    err, se = np.empty(ns_arr.size), np.empty(ns_arr.size)
+    for t, size in enumerate(ns_arr):
+        sample = np.asarray(draw(int(size), rng), dtype=float)
+        dev = sample.mean(axis=0) - exact
+        worst = np.argmax(np.abs(dev))
+        err[t], se[t] = abs(dev[worst]), sample[:, worst].std(ddof=1) / np.sqrt(size)
+    return Convergence(name, ns_arr, {quantity: err}, {quantity: se})

@@ -1,9 +1,10 @@
-"""Gradient ascent, natural gradient and Newton's method on a log-likelihood.
+"""Gradient ascent, natural gradient and Newton's method on a log-likelihood: the one loop.
 
 An :class:`Objective` bundles a log-likelihood ℓ(θ) with its gradient, Fisher information,
 Hessian and empirical Fisher. The step functions (:func:`gradient_step`, :func:`natural_step`,
 :func:`natural_step_kl`, :func:`newton_step`) are pure functions of θ and an objective.
-:func:`optimize` repeats one of them and records a :class:`Trajectory`.
+:func:`optimize` is the library's only optimisation loop: it repeats one method and records
+a :class:`Trajectory` (``natgrad_lib.races`` and ``GLM.fit`` run on it).
 
 Every update is an ascent step θ ← θ + α d, with
 
@@ -12,10 +13,17 @@ method                 direction d
 =====================  =====================================================
 ``"gradient"``         ∇ℓ(θ)
 ``"natural"``          I(θ)⁻¹ ∇ℓ(θ)
-``"natural_kl"``       √(2c / ∇ℓᵀI⁻¹∇ℓ) · I(θ)⁻¹∇ℓ, so that ½ dᵀ I d = c
 ``"newton"``           −H(θ)⁻¹ ∇ℓ(θ), where H is the Hessian of ℓ
 ``"empirical_fisher"`` (Σᵢ sᵢ sᵢᵀ)⁻¹ ∇ℓ(θ), where sᵢ are the per-observation scores
+a callable             ``method(theta, grad)``, e.g. a preconditioner (K-FAC, Adam)
 =====================  =====================================================
+
+With ``kl_budget=c`` any direction is rescaled so that its local KL cost ½ dᵀ I(θ) d is c
+(for ``"natural"`` this is the steepest-ascent step of :func:`natural_step_kl`).
+
+Argument order: objectives are functions of the parameters θ only (the data are bound in
+when the objective is built, by :func:`family_objective` or ``GLM.objective``); the step
+functions and :func:`optimize` take ``(objective, theta, ...)``.
 
 Symmetric positive-definite systems are solved by Cholesky factorisation. A matrix that is
 singular, indefinite or not finite raises :class:`numpy.linalg.LinAlgError` (a subclass of
@@ -27,14 +35,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
 from ._validate import as_float_array, require_finite, require_int
+from .families import Family
 
 __all__ = [
     "METHODS",
+    "TOL",
+    "Direction",
+    "central_difference",
+    "direction",
     "Objective",
     "Trajectory",
     "empirical_fisher_from_scores",
@@ -47,8 +60,15 @@ __all__ = [
     "solve_spd",
 ]
 
-#: Method names accepted by :func:`optimize`.
-METHODS = ("gradient", "natural", "natural_kl", "newton", "empirical_fisher")
+#: Method names accepted by :func:`optimize` (which also accepts a :data:`Direction` callable).
+METHODS = ("gradient", "natural", "newton", "empirical_fisher")
+
+#: The default tolerance of :func:`optimize` and ``GLM.fit``: stop when
+#: max|Δθ| ≤ TOL · (1 + max|θ|).
+TOL = 1e-8
+
+#: A direction rule ``direction(theta, grad) -> d``: the ascent direction at θ, shape (k,).
+Direction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 _METRICS = ("fisher", "empirical_fisher")
 _ARMIJO_C = 1e-4  # sufficient-increase constant of the Armijo condition
@@ -72,12 +92,17 @@ class Objective:
         θ ↦ ∇ℓ(θ), shape (k,).
     fisher : callable, optional
         θ ↦ I(θ), the Fisher information of the whole data set, shape (k, k).
-        Needed by the ``"natural"`` and ``"natural_kl"`` methods.
+        Needed by the ``"natural"`` method and by ``kl_budget``.
     hessian : callable, optional
         θ ↦ ∇²ℓ(θ), shape (k, k). Needed by ``"newton"``.
     empirical_fisher : callable, optional
         θ ↦ Σᵢ sᵢ(θ) sᵢ(θ)ᵀ, the sum of the outer products of the per-observation scores,
         shape (k, k). Needed by ``"empirical_fisher"``.
+    n : int, optional
+        The number of observations, for step sizes on the average ℓ/n (``average=True``).
+    in_domain : callable, optional
+        θ of shape (..., k) ↦ bool array of shape (...): inside the parameter domain?
+        Default: every finite θ is.
 
     Examples
     --------
@@ -97,6 +122,8 @@ class Objective:
     fisher: Optional[Matrix] = None
     hessian: Optional[Matrix] = None
     empirical_fisher: Optional[Matrix] = None
+    n: Optional[int] = None
+    in_domain: Optional[Callable[[np.ndarray], np.ndarray]] = None
 
 
 @dataclass(frozen=True, repr=False)
@@ -115,17 +142,25 @@ class Trajectory:
         The step length α that was used at each iteration. It is smaller than ``lr`` when the
         line search backtracked.
     method : str
-        The method name, one of :data:`METHODS`.
+        The method name, one of :data:`METHODS`, or the name of a direction callable.
     converged : bool
         True if the last step met the tolerance ``tol``.
     n_iter : int
         T, the number of steps taken.
     status : str
-        Why the loop stopped: ``"converged"``, ``"max_steps"``, ``"callback"``,
-        ``"singular"`` (only with ``on_singular="stop"``) or ``"line_search"`` (no step
-        length increased ℓ).
+        Why the loop stopped: ``"converged"``, ``"max_iter"``, ``"callback"``,
+        ``"singular"`` (only with ``on_singular="stop"``), ``"line_search"`` (no step
+        length increased ℓ), ``"domain"`` (the next step would leave the parameter domain;
+        only with ``on_domain="stop"``) or ``"failed"`` (a value was not finite; only with
+        ``on_domain="stop"``).
     message : str
         The same reason, in words.
+    theta_base : ndarray, shape (T + 1, k), or None
+        The iterates mapped to the family's base chart (``fam.to_base``), filled in by
+        :mod:`natgrad_lib.races` for paths compared across charts.
+    step_kl : ndarray, shape (T,), or None
+        The local KL cost ½ d_tᵀ Ī(θ_t) d_t of each step per observation, filled in by
+        :mod:`natgrad_lib.races`.
     """
 
     theta: np.ndarray
@@ -137,6 +172,8 @@ class Trajectory:
     n_iter: int
     status: str
     message: str
+    theta_base: Optional[np.ndarray] = None
+    step_kl: Optional[np.ndarray] = None
 
     def __repr__(self) -> str:
         return (
@@ -163,7 +200,7 @@ def empirical_fisher_from_scores(scores: np.ndarray) -> np.ndarray:
     return scores.T @ scores
 
 
-def family_objective(fam: Any, y: Any) -> Objective:
+def family_objective(fam: Family, y: Any) -> Objective:
     """The i.i.d. log-likelihood of the observations ``y`` under a natgrad family.
 
     ℓ(θ) = Σᵢ log p(yᵢ; θ), ∇ℓ = Σᵢ s(yᵢ; θ), Fisher = n · I₁(θ) (where I₁ is the
@@ -186,7 +223,7 @@ def family_objective(fam: Any, y: Any) -> Objective:
     >>> import natgrad_lib as ng
     >>> fam = ng.family("poisson")
     >>> obj = family_objective(fam, [2, 4, 3])
-    >>> traj = optimize(obj, [1.0], method="newton", steps=50)
+    >>> traj = optimize(obj, [1.0], method="newton", max_iter=50)
     >>> traj.theta[-1].round(10)            # the MLE is the sample mean
     array([3.])
     """
@@ -210,7 +247,35 @@ def family_objective(fam: Any, y: Any) -> Objective:
     def empirical_fisher(theta: np.ndarray) -> np.ndarray:
         return empirical_fisher_from_scores(fam.score(y, theta))
 
-    return Objective(loglik, grad, fisher, hessian, empirical_fisher)
+    return Objective(loglik, grad, fisher, hessian, empirical_fisher, n=n, in_domain=fam.in_domain)
+
+
+def central_difference(f: Callable[[np.ndarray], Any], x: Any, h: float = 1e-6) -> np.ndarray:
+    """The derivative of f at x by central differences, with steps h · max(1, |x_j|).
+
+    For f with values of shape S and x of shape (k,), the result has shape S + (k,): the
+    gradient of a scalar function, the Jacobian of a vector one. The error is O(h²) from
+    truncation plus O(ε/h) from rounding, about 1e-10 relative with the default h.
+
+    Parameters
+    ----------
+    f : callable
+        x ↦ a float or an array.
+    x : array_like, shape (k,)
+    h : float
+        The relative step, > 0.
+
+    Examples
+    --------
+    >>> central_difference(lambda t: t[0] ** 2 * t[1], [3.0, 2.0]).round(6)
+    array([12.,  9.])
+    """
+    x = _check_theta(x, "x")
+    h = _check_positive(h, "h")
+    steps = h * np.maximum(1.0, np.abs(x))
+    cols = [(np.asarray(f(x + hj * ej), dtype=float) - np.asarray(f(x - hj * ej), dtype=float)) / (2 * hj)
+            for hj, ej in zip(steps, np.eye(x.size))]
+    return np.stack(cols, axis=-1)
 
 
 # --------------------------------------------------------------------------- linear algebra
@@ -297,39 +362,75 @@ def solve_spd(
     return np.linalg.solve(chol.T, np.linalg.solve(chol, rhs))
 
 
-def _metric(objective: Objective, theta: np.ndarray, field: str, method: str, damping: float):
-    matrix = np.asarray(_require_matrix_fn(objective, field, method)(theta), dtype=float)
-    name = field if field == "fisher" else "empirical fisher"
+def _metric(objective: Objective, theta: np.ndarray, field: str, method: str, damping: float,
+            scale: float = 1.0) -> tuple[np.ndarray, str]:
+    """The metric ``scale * M(θ) + damping * Id`` of ``field`` and its name for messages."""
+    matrix = scale * np.asarray(_require_matrix_fn(objective, field, method)(theta), dtype=float)
+    name = {"fisher": "fisher", "empirical_fisher": "empirical fisher",
+            "hessian": "the negative Hessian -hessian"}[field]
+    if field == "hessian":
+        matrix = -matrix
     if damping:
         return matrix + damping * np.eye(theta.shape[0]), f"{name} + damping*I"
     return matrix, name
 
 
-def _direction(
-    objective: Objective,
-    theta: np.ndarray,
-    method: str,
-    damping: float = 0.0,
-    kl_budget: Optional[float] = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return (∇ℓ(θ), d), where d is the ascent direction of ``method`` for a unit step."""
-    g = _gradient(objective, theta)
+_FIELDS = {"natural": "fisher", "newton": "hessian", "empirical_fisher": "empirical_fisher"}
+
+
+def _direction(objective: Objective, theta: np.ndarray, method: Union[str, Direction],
+               damping: float = 0.0, scale: float = 1.0
+               ) -> tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
+    """(g, d, M): the gradient g of ``scale * ℓ``, the direction d of ``method`` for a unit
+    step, and the metric M it solved with (the damped Fisher for ``"natural"``, else None)."""
+    g = scale * _gradient(objective, theta)
+    if callable(method):
+        d = np.asarray(method(theta, g), dtype=float)
+        if d.shape != theta.shape or not np.all(np.isfinite(d)):
+            raise ValueError(f"method(theta, grad) must return a finite array of shape {theta.shape}, "
+                             f"got {_brief(d)} of shape {d.shape}")
+        return g, d, None
     if method == "gradient":
-        return g, g
-    if method == "newton":
-        neg_h = -np.asarray(_require_matrix_fn(objective, "hessian", method)(theta), dtype=float)
-        name = "the negative Hessian -hessian"
-        if damping:
-            neg_h = neg_h + damping * np.eye(theta.shape[0])
-            name += " + damping*I"
-        return g, solve_spd(neg_h, g, name, theta)
-    field = "empirical_fisher" if method == "empirical_fisher" else "fisher"
-    matrix, name = _metric(objective, theta, field, method, damping)
-    d = solve_spd(matrix, g, name, theta)
-    if kl_budget is not None:
-        quad = float(g @ d)  # ∇ℓᵀ M⁻¹ ∇ℓ ≥ 0
-        d = d * math.sqrt(2.0 * kl_budget / quad) if quad > 0 else np.zeros_like(d)
-    return g, d
+        return g, g, None
+    matrix, name = _metric(objective, theta, _FIELDS[method], method, damping, scale)
+    return g, solve_spd(matrix, g, name, theta), (matrix if method == "natural" else None)
+
+
+def _kl_rescale(d: np.ndarray, matrix: np.ndarray, kl_budget: float) -> np.ndarray:
+    """d rescaled so that ½ dᵀ M d = kl_budget (0 if d is 0)."""
+    quad = float(d @ matrix @ d)
+    return d * math.sqrt(2.0 * kl_budget / quad) if quad > 0 else np.zeros_like(d)
+
+
+def direction(objective: Objective, theta: Any, method: Union[str, Direction] = "natural", *,
+              average: bool = False, damping: float = 0.0) -> np.ndarray:
+    """The ascent direction d of ``method`` at θ, for a unit step (θ + d is the full step).
+
+    Parameters
+    ----------
+    objective : Objective
+    theta : array_like, shape (k,)
+    method : {"gradient", "natural", "newton", "empirical_fisher"} or callable
+    average : bool
+        The direction for the average log-likelihood ℓ/n (changes only ``"gradient"`` and
+        callables, which see ∇ℓ/n); needs ``objective.n``.
+    damping : float
+        ε ≥ 0, added to the diagonal of the metric (or of −H).
+
+    Returns
+    -------
+    ndarray, shape (k,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> A = np.diag([4.0, 1.0]); b = np.array([4.0, 1.0])
+    >>> obj = Objective(lambda t: -0.5 * t @ A @ t + b @ t, lambda t: b - A @ t, fisher=lambda t: A, n=2)
+    >>> direction(obj, [0.0, 0.0], "natural"), direction(obj, [0.0, 0.0], "gradient", average=True)
+    (array([1., 1.]), array([2. , 0.5]))
+    """
+    opt = _options(objective, method, 0, None, None, average, damping, False, None, None, "raise", "raise")
+    return _direction(objective, _check_theta(theta), method, opt.damping, opt.scale)[1]
 
 
 # --------------------------------------------------------------------------- argument checks
@@ -383,7 +484,7 @@ def gradient_step(objective: Objective, theta: Any, lr: float = 1.0) -> np.ndarr
     """
     theta = _check_theta(theta)
     lr = _check_positive(lr, "lr")
-    return theta + lr * _direction(objective, theta, "gradient")[1]
+    return theta + lr * _gradient(objective, theta)
 
 
 def natural_step(
@@ -469,8 +570,10 @@ def natural_step_kl(
     theta = _check_theta(theta)
     kl_budget = _check_positive(kl_budget, "kl_budget")
     damping = _check_positive(damping, "damping", allow_zero=True)
-    method = "natural_kl" if _check_metric(metric) == "fisher" else "empirical_fisher"
-    return theta + _direction(objective, theta, method, damping, kl_budget)[1]
+    field = _check_metric(metric)
+    matrix, name = _metric(objective, theta, field, "natural", damping)
+    d = solve_spd(matrix, _gradient(objective, theta), name, theta)
+    return theta + _kl_rescale(d, matrix, kl_budget)
 
 
 def newton_step(objective: Objective, theta: Any, lr: float = 1.0, damping: float = 0.0) -> np.ndarray:
@@ -512,11 +615,19 @@ def newton_step(objective: Objective, theta: Any, lr: float = 1.0, damping: floa
 
 def _safe_loglik(objective: Objective, theta: np.ndarray) -> float:
     """ℓ(θ) for a line-search trial point. A point outside the domain counts as -inf."""
+    if not _inside(objective, theta):
+        return -math.inf
     try:
         value = float(objective.loglik(theta))
     except ValueError:  # e.g. a family's parameter check: sigma must be > 0
         return -math.inf
     return value if math.isfinite(value) else -math.inf
+
+
+def _inside(objective: Objective, theta: np.ndarray) -> bool:
+    if not np.all(np.isfinite(theta)):
+        return False
+    return objective.in_domain is None or bool(np.all(objective.in_domain(theta)))
 
 
 def _armijo(objective: Objective, theta: np.ndarray, ell: float, d: np.ndarray, slope: float,
@@ -534,25 +645,177 @@ def _armijo(objective: Objective, theta: np.ndarray, ell: float, d: np.ndarray, 
     return bool(np.all(np.isfinite(g_trial)) and g_trial @ d >= (2 * _ARMIJO_C - 1) * slope)
 
 
+def _backtrack(objective: Objective, theta: np.ndarray, ell: float, d: np.ndarray, slope: float,
+               lr: float) -> float:
+    """The first of lr, lr/2, lr/4, … that passes :func:`_armijo`, or 0.0 if none does."""
+    alpha = lr
+    while alpha >= lr * 2.0**-_MAX_HALVINGS:
+        if _armijo(objective, theta, ell, d, slope, alpha):
+            return alpha
+        alpha *= 0.5
+    return 0.0
+
+
 def _small(step: np.ndarray, theta: np.ndarray, tol: Optional[float]) -> bool:
     return tol is not None and float(np.max(np.abs(step))) <= tol * (1.0 + float(np.max(np.abs(theta))))
+
+
+def _method_name(method: Any) -> str:
+    if callable(method):
+        return str(getattr(method, "name", None) or getattr(method, "__name__", type(method).__name__))
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS} or a callable direction(theta, grad), "
+                         f"got {method!r}")
+    return method
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The validated options of one :func:`optimize` run."""
+
+    method: Union[str, Direction]
+    max_iter: int
+    lr: float
+    kl_budget: Optional[float]
+    scale: float
+    damping: float
+    line_search: bool
+    tol: Optional[float]
+    callback: Optional[Callable[[int, np.ndarray], Any]]
+    on_singular: str
+    on_domain: str
+
+
+def _check_choice(value: str, name: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value
+
+
+def _options(objective: Objective, method: Any, max_iter: Any, lr: Any, kl_budget: Any,
+             average: bool, damping: Any, line_search: bool, tol: Any, callback: Any,
+             on_singular: str, on_domain: str) -> _Options:
+    _method_name(method)
+    if kl_budget is not None:
+        if lr is not None:
+            raise ValueError(f"give lr or kl_budget, not both; got lr={lr!r} and kl_budget={kl_budget!r}")
+        kl_budget = _check_positive(kl_budget, "kl_budget")
+        _require_matrix_fn(objective, "fisher", "kl_budget")
+    scale = 1.0
+    if average:
+        if objective.n is None:
+            raise ValueError("average=True needs objective.n, the number of observations, got None")
+        scale = 1.0 / require_int(objective.n, "objective.n", 1)
+    return _Options(
+        method=method, max_iter=require_int(max_iter, "max_iter", 0),
+        lr=_check_positive(1.0 if lr is None else lr, "lr"), kl_budget=kl_budget, scale=scale,
+        damping=_check_positive(damping, "damping", allow_zero=True), line_search=bool(line_search),
+        tol=None if tol is None else _check_positive(tol, "tol", allow_zero=True), callback=callback,
+        on_singular=_check_choice(on_singular, "on_singular", ("raise", "stop")),
+        on_domain=_check_choice(on_domain, "on_domain", ("raise", "stop")),
+    )
+
+
+class _Stop(Exception):
+    """Ends the loop early with a status and a message (never escapes :func:`optimize`)."""
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def _ascent_direction(objective: Objective, theta: np.ndarray, opt: _Options, t: int
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """(g, d) at θ_t: the method's direction, rescaled to the KL budget if one is set."""
+    try:
+        g, d, matrix = _direction(objective, theta, opt.method, opt.damping, opt.scale)
+        if opt.kl_budget is not None:
+            if matrix is None:
+                matrix = opt.scale * np.asarray(objective.fisher(theta), dtype=float)
+            d = _kl_rescale(d, matrix, opt.kl_budget)
+    except np.linalg.LinAlgError as err:
+        if opt.on_singular == "raise":
+            raise
+        raise _Stop("singular", f"stopped at iteration {t}: {err}") from None
+    except ValueError as err:
+        if opt.on_domain == "raise":
+            raise
+        raise _Stop("failed", f"stopped at iteration {t}: {err}") from None
+    return g, d
+
+
+def _step_length(objective: Objective, theta: np.ndarray, ell: float, g: np.ndarray,
+                 d: np.ndarray, opt: _Options, t: int) -> float:
+    if not opt.line_search or _small(opt.lr * d, theta, opt.tol):
+        return opt.lr
+    alpha = _backtrack(objective, theta, ell, d, float(g @ d), opt.lr)
+    if alpha == 0.0:
+        raise _Stop("line_search", (
+            f"stopped at iteration {t}: the line search found no step length in "
+            f"[lr*2**-{_MAX_HALVINGS}, lr] that increases the log-likelihood enough "
+            "(Armijo condition); theta is at a maximum to floating-point precision, or "
+            "the direction does not point uphill"))
+    return alpha
+
+
+def _new_loglik(objective: Objective, theta: np.ndarray, opt: _Options, t: int) -> float:
+    """ℓ at the next iterate θ_{t+1}, or a stop at the domain edge (``on_domain="stop"``)."""
+    if opt.on_domain == "stop" and not _inside(objective, theta):
+        raise _Stop("domain", f"step {t + 1} would leave the parameter domain "
+                              f"(theta={_brief(theta)})")
+    try:
+        ell = float(objective.loglik(theta))
+    except ValueError as err:
+        if opt.on_domain == "raise":
+            raise
+        raise _Stop("domain", f"step {t + 1} would leave the parameter domain: {err}") from None
+    if not math.isfinite(ell):
+        if opt.on_domain == "stop":
+            raise _Stop("failed", f"stopped before step {t + 1}: loglik would be {ell!r}")
+        raise ValueError(
+            f"loglik became {ell!r} at iteration {t + 1} (theta={_brief(theta)}); "
+            "use a smaller lr, damping or line_search=True")
+    return ell
+
+
+def _kl_path(kl: Callable[[np.ndarray, np.ndarray], np.ndarray], theta: np.ndarray,
+             target: np.ndarray) -> np.ndarray:
+    out = np.asarray(kl(theta, target), dtype=float)
+    if out.shape != (theta.shape[0],):
+        raise ValueError(f"kl(theta, target) must broadcast over the leading axis and return shape "
+                         f"{(theta.shape[0],)}, got {out.shape}")
+    return out
+
+
+def _check_target(target: Any, kl: Any, theta: np.ndarray) -> Optional[np.ndarray]:
+    if (target is None) != (kl is None):
+        raise ValueError("target and kl must be given together, got only "
+                         + ("target" if kl is None else "kl"))
+    if target is None:
+        return None
+    target = _check_theta(target, "target")
+    if target.shape != theta.shape:
+        raise ValueError(f"target must have shape {theta.shape} like theta0, got {target.shape}")
+    return target
 
 
 def optimize(
     objective: Objective,
     theta0: Any,
-    method: str = "natural",
+    method: Union[str, Direction] = "natural",
     *,
-    steps: int = 100,
+    max_iter: int = 100,
     lr: Optional[float] = None,
     kl_budget: Optional[float] = None,
+    average: bool = False,
     damping: float = 0.0,
     line_search: bool = False,
     target: Any = None,
     kl: Optional[Callable[[np.ndarray, np.ndarray], np.ndarray]] = None,
-    tol: Optional[float] = 1e-10,
+    tol: Optional[float] = TOL,
     callback: Optional[Callable[[int, np.ndarray], Any]] = None,
     on_singular: str = "raise",
+    on_domain: str = "raise",
 ) -> Trajectory:
     """Maximise ``objective.loglik`` from ``theta0`` and record the trajectory.
 
@@ -569,28 +832,42 @@ def optimize(
     objective : Objective
     theta0 : array_like, shape (k,)
         The starting point.
-    method : {"gradient", "natural", "natural_kl", "newton", "empirical_fisher"}
-    steps : int
+    method : {"gradient", "natural", "newton", "empirical_fisher"} or callable
+        A named method, or a direction rule ``direction(theta, grad) -> d`` (a
+        :data:`Direction`): given θ_t and the gradient g (of ℓ/n with ``average=True``), it
+        returns the ascent direction d, shape (k,). ``lr``, ``kl_budget`` and the line search
+        then apply to d exactly as for a named method. It may keep state between calls
+        (a closure for Adam's moments, a K-FAC or diagonal-Fisher preconditioner).
+        ``Trajectory.method`` records its ``name`` attribute, or else its ``__name__``.
+    max_iter : int
         The maximum number of iterations (≥ 0).
     lr : float, optional
-        The step size α. Default 1.0. It does not apply to ``"natural_kl"``, whose step
-        length is set by ``kl_budget``.
+        The step size α. Default 1.0. With ``kl_budget`` it must be None.
     kl_budget : float, optional
-        c > 0. Required by ``"natural_kl"``, and not allowed for the other methods.
+        c > 0: rescale every direction so that its local KL cost ½ dᵀ I(θ) d is c (I is
+        ``objective.fisher``, with ``damping`` for ``"natural"``, divided by n with
+        ``average=True``). The methods then differ only in their direction; for
+        ``"natural"`` it is the step of :func:`natural_step_kl`.
+    average : bool
+        Step on the *average* log-likelihood ℓ/n (``objective.n`` observations): the
+        gradient, the metrics and the KL cost are divided by n. The natural-gradient, Newton
+        and empirical-Fisher directions do not change; gradient ascent moves by α ∇ℓ/n,
+        which keeps α meaningful whatever n is.
     damping : float
         ε ≥ 0, added to the diagonal of the Fisher, the empirical Fisher or −H.
-        It has no effect on ``"gradient"``.
+        It has no effect on ``"gradient"`` or a callable.
     line_search : bool
-        Backtrack (halve α) until the Armijo condition holds. A trial point where ℓ is not
-        finite, or where ``objective.loglik`` raises ``ValueError`` (outside the parameter
-        domain), is rejected.
+        Backtrack (halve α) until the Armijo condition holds. A trial point outside
+        ``objective.in_domain``, or where ℓ is not finite, or where ``objective.loglik``
+        raises ``ValueError``, is rejected.
     target, kl : optional
         Give both to record ``kl_to_target[t] = kl(theta[t], target)``. ``kl`` must broadcast
         over a leading axis, like ``fam.kl``: with ``kl=fam.kl`` this is
         KL(p_θt ‖ p_target).
     tol : float or None
-        Stop when a step satisfies max|Δθ| ≤ tol · (1 + max|θ|). With None, exactly ``steps``
-        iterations run (unless the callback stops the loop) and ``converged`` is False.
+        Stop when a step satisfies max|Δθ| ≤ tol · (1 + max|θ|) (default :data:`TOL`). With
+        None, exactly ``max_iter`` iterations run (unless something else stops the loop) and
+        ``converged`` is False.
     callback : callable, optional
         ``callback(t, theta_t)`` is called after each step. If it returns True, the loop
         stops.
@@ -598,6 +875,11 @@ def optimize(
         What to do when the metric or −H is singular, indefinite or not finite. ``"raise"``
         raises :class:`numpy.linalg.LinAlgError`. ``"stop"`` ends the loop: ``converged``
         is False and the error text is in ``message``.
+    on_domain : {"raise", "stop"}
+        What to do when a step would leave the parameter domain (``objective.in_domain``, or
+        ``objective.loglik`` raising ``ValueError``) or a value stops being finite.
+        ``"stop"`` keeps the path up to the last valid point, with status ``"domain"`` or
+        ``"failed"``.
 
     Returns
     -------
@@ -606,7 +888,7 @@ def optimize(
     Raises
     ------
     ValueError
-        If the arguments are invalid, or if ℓ stops being finite when there is no line search.
+        If the arguments are invalid, or (with ``on_domain="raise"``) if ℓ stops being finite.
     numpy.linalg.LinAlgError
         If a matrix is singular, indefinite or not finite (with ``on_singular="raise"``).
 
@@ -618,108 +900,61 @@ def optimize(
     >>> import numpy as np
     >>> obj = Objective(loglik=lambda t: 9 * t[0] - 3 * np.exp(t[0]),
     ...                 grad=lambda t: np.array([9 - 3 * np.exp(t[0])]),
-    ...                 fisher=lambda t: np.array([[3 * np.exp(t[0])]]))
+    ...                 fisher=lambda t: np.array([[3 * np.exp(t[0])]]), n=3)
     >>> traj = optimize(obj, [0.0], method="natural")
     >>> traj
     Trajectory(method='natural', n_iter=7, converged=True, loglik: -3 -> 0.887511)
     >>> float(np.exp(traj.theta[-1, 0]))       # the MLE of the rate is the mean, 3
     3.0
-    >>> optimize(obj, [0.0], method="gradient", lr=0.05, steps=7).loglik.round(3)
+    >>> optimize(obj, [0.0], method="gradient", lr=0.05, max_iter=7).loglik.round(3)
     array([-3.   , -1.35 , -0.259,  0.367,  0.677,  0.81 ,  0.861,  0.879])
-    """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    if on_singular not in ("raise", "stop"):
-        raise ValueError(f"on_singular must be 'raise' or 'stop', got {on_singular!r}")
-    theta = _check_theta(theta0, "theta0")
-    steps = require_int(steps, "steps", 0)
-    if method == "natural_kl":
-        if lr is not None:
-            raise ValueError(
-                f"lr does not apply to method='natural_kl' (kl_budget sets the step length), got {lr!r}"
-            )
-        if kl_budget is None:
-            raise ValueError("method='natural_kl' needs kl_budget > 0, got None")
-        kl_budget = _check_positive(kl_budget, "kl_budget")
-        lr = 1.0
-    elif kl_budget is not None:
-        raise ValueError(f"kl_budget only applies to method='natural_kl', got method={method!r}")
-    lr = _check_positive(1.0 if lr is None else lr, "lr")
-    damping = _check_positive(damping, "damping", allow_zero=True)
-    if tol is not None:
-        tol = _check_positive(tol, "tol", allow_zero=True)
-    if (target is None) != (kl is None):
-        raise ValueError("target and kl must be given together, got only "
-                         + ("target" if kl is None else "kl"))
-    if target is not None:
-        target = _check_theta(target, "target")
-        if target.shape != theta.shape:
-            raise ValueError(f"target must have shape {theta.shape} like theta0, got {target.shape}")
 
+    A KL budget fixes the local KL cost of every step, whatever the direction:
+
+    >>> steps = np.diff(optimize(obj, [0.0], "gradient", kl_budget=0.01, max_iter=3, tol=None).theta[:, 0])
+    >>> (0.5 * steps**2 * 3 * np.exp(np.array([0.0, *np.cumsum(steps)[:-1]]))).round(12)
+    array([0.01, 0.01, 0.01])
+
+    A direction rule as the method: the Fisher 3eᶿ written by hand as a preconditioner
+    retraces the natural gradient:
+
+    >>> def fisher_scaled(theta, grad):
+    ...     return grad / (3 * np.exp(theta))
+    >>> optimize(obj, [0.0], fisher_scaled)
+    Trajectory(method='fisher_scaled', n_iter=7, converged=True, loglik: -3 -> 0.887511)
+    """
+    opt = _options(objective, method, max_iter, lr, kl_budget, average, damping, line_search,
+                   tol, callback, on_singular, on_domain)
+    theta = _check_theta(theta0, "theta0")
+    target = _check_target(target, kl, theta)
     ell = float(objective.loglik(theta))
     if not math.isfinite(ell):
         raise ValueError(f"loglik(theta0) must be finite, got {ell!r} at theta0={_brief(theta)}")
     thetas, logliks, alphas = [theta], [ell], []
-    status, message = "max_steps", f"reached the maximum number of steps ({steps})"
-    for t in range(steps):
-        try:
-            g, d = _direction(objective, theta, method, damping, kl_budget)
-        except np.linalg.LinAlgError as err:
-            if on_singular == "raise":
-                raise
-            status, message = "singular", f"stopped at iteration {t}: {err}"
-            break
-        alpha = lr
-        if line_search and not _small(lr * d, theta, tol):
-            slope = float(g @ d)
-            while True:
-                if _armijo(objective, theta, ell, d, slope, alpha):
-                    break
-                alpha *= 0.5
-                if alpha < lr * 2.0**-_MAX_HALVINGS:
-                    alpha = 0.0
-                    break
-            if alpha == 0.0:
-                status, message = "line_search", (
-                    f"stopped at iteration {t}: the line search found no step length in "
-                    f"[lr*2**-{_MAX_HALVINGS}, lr] that increases the log-likelihood enough "
-                    "(Armijo condition); theta is at a maximum to floating-point precision, or "
-                    "the direction does not point uphill"
-                )
-                break
-        step = alpha * d
-        theta = theta + step
-        ell = float(objective.loglik(theta))
-        if not math.isfinite(ell):
-            raise ValueError(
-                f"loglik became {ell!r} at iteration {t + 1} (theta={_brief(theta)}); "
-                "use a smaller lr, damping or line_search=True"
-            )
-        thetas.append(theta)
-        logliks.append(ell)
-        alphas.append(alpha)
-        if callback is not None and callback(t + 1, theta):
-            status, message = "callback", f"stopped by the callback at iteration {t + 1}"
-            break
-        if _small(step, theta, tol):
-            status, message = "converged", f"the step at iteration {t + 1} met tol={tol}"
-            break
-
+    status, message = "max_iter", f"reached the maximum number of iterations ({opt.max_iter})"
+    try:
+        for t in range(opt.max_iter):
+            g, d = _ascent_direction(objective, theta, opt, t)
+            alpha = _step_length(objective, theta, ell, g, d, opt, t)
+            step = alpha * d
+            ell = _new_loglik(objective, theta + step, opt, t)
+            theta = theta + step
+            thetas.append(theta)
+            logliks.append(ell)
+            alphas.append(alpha)
+            if callback is not None and callback(t + 1, theta):
+                raise _Stop("callback", f"stopped by the callback at iteration {t + 1}")
+            if _small(step, theta, opt.tol):
+                raise _Stop("converged", f"the step at iteration {t + 1} met tol={opt.tol}")
+    except _Stop as stop:
+        status, message = stop.status, stop.message
     theta_arr = np.array(thetas)
-    kl_arr = None
-    if kl is not None:
-        kl_arr = np.asarray(kl(theta_arr, target), dtype=float)
-        if kl_arr.shape != (theta_arr.shape[0],):
-            raise ValueError(
-                f"kl(theta, target) must broadcast over the leading axis and return shape "
-                f"{(theta_arr.shape[0],)}, got {kl_arr.shape}"
-            )
     return Trajectory(
         theta=theta_arr,
         loglik=np.array(logliks),
-        kl_to_target=kl_arr,
+        kl_to_target=None if kl is None else _kl_path(kl, theta_arr, target),
         step_size=np.array(alphas),
-        method=method,
+        method=_method_name(method),
         converged=status == "converged",
         n_iter=len(alphas),
         status=status,

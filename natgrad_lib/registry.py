@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 import sympy as sp
+from scipy.special import expit, logit
 from sympy import log, loggamma, polygamma
 
 from ._sym import LogOnePlusSumExp
@@ -23,10 +24,6 @@ _y = sp.Symbol("y", real=True)
 _ypos = sp.Symbol("y", positive=True)
 _ycount = sp.Symbol("y", integer=True, nonnegative=True)
 _BINARY = Support("finite", outcomes=((0,), (1,)), description="{0, 1}")
-
-
-def _expit(x: np.ndarray) -> np.ndarray:
-    return np.exp(-np.logaddexp(0.0, -x))
 
 
 def _bernoulli() -> Family:
@@ -48,7 +45,9 @@ def _bernoulli_logit() -> Family:
         [_y],
         lambda y, t: y[0] * t[0] - LogOnePlusSumExp(t[0]),
         _BINARY,
-        lambda c, shape, rng: rng.random(shape) < _expit(c[0]),
+        lambda c, shape, rng: rng.random(shape) < expit(c[0]),
+        base=(lambda: family("bernoulli"), expit, logit,
+              lambda t: (expit(t) * expit(-t))[..., None]),   # dp/deta = p (1 - p)
         description="Bernoulli in its natural parameter, the logit eta = log(p / (1 - p))",
     )
 

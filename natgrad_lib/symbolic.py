@@ -26,7 +26,7 @@ import sympy as sp
 from . import _sym
 from .families import Family
 
-__all__ = ["IdentityCheck", "IdentityReport", "verify_identities"]
+__all__ = ["IDENTITIES", "IdentityCheck", "IdentityReport", "explicit", "verify_identities"]
 
 _PROBES = 3
 _DIGITS = 40
@@ -150,6 +150,20 @@ def _matrix_or_scalar(m: sp.MatrixBase) -> sp.Basic:
     return m[0, 0] if m.shape == (1, 1) else m
 
 
+def explicit(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with the library's numerically stable helpers written as elementary functions.
+
+    The families write log(1 + Σ eᵘ) as a stable function (``LogOnePlusSumExp``) so that the
+    generated code never overflows; for reading and for sympy's algebra this turns it back
+    into the logarithm.
+
+    >>> import sympy as sp, natgrad_lib as ng
+    >>> explicit(ng.family("bernoulli_logit").symbolic.logpdf)
+    logit*y - log(exp(logit) + 1)
+    """
+    return _sym.explicit(expr)
+
+
 @functools.lru_cache(maxsize=None)
 def verify_identities(fam: Family) -> IdentityReport:
     r"""Check (a)-(d) symbolically for ``fam``; cached per family.
@@ -177,102 +191,119 @@ def verify_identities(fam: Family) -> IdentityReport:
     """
     if not isinstance(fam, Family):
         raise TypeError(f"fam must be a natgrad_lib Family, got {type(fam).__name__}")
-    sym = fam.symbolic
-    theta = list(sym.theta)
-    k = fam.k
-    names = {s: p.latex or p.name for s, p in zip(theta, fam.param_specs)}
-    checks: dict[str, IdentityCheck] = {}
-    note = "" if fam.regular else _irregular_note(fam)
-
-    # (0) the density is normalised
-    total = sp.simplify(fam.normaliser())
-    ok, how = _zero(total - 1, theta)
-    checks["0"] = IdentityCheck(
-        "0", "the density is normalised", r"\int p(y;\theta)\,dy = 1",
-        sp.Symbol(r"\int p(y;\theta)\,dy"), total, ok, how,
-    )
-
-    # (a) the score has mean zero
-    s = sym.score
-    mean_s = s.applyfunc(lambda e: sp.simplify(fam.expect(e)))
-    ok, how = _zero(mean_s, theta)
-    if ok and how == "symbolic":
-        mean_s = sp.zeros(k, 1)  # proved zero: show it as zero, not as an unsimplified sum
-    mean_shown = _matrix_or_scalar(_display(mean_s))
-    e_s = r"\mathbb{E}_{y\sim p(y;\theta)}[s(y;\theta)]"
-    checks["a"] = IdentityCheck(
-        "a", "the score has mean zero", e_s + " = 0",
-        sp.Symbol(e_s), mean_shown, ok, how,
-        "" if ok else note or "The score does not have mean zero.",
-        ((e_s, "="), (mean_shown, "")) if ok else ((e_s, "="), (mean_shown, r"\neq"), ("0", "")),
-    )
-
-    # (b) the covariance of the score equals E[s s^T]
-    outer = sym.fisher_raw
-    cov = outer - mean_s * mean_s.T
-    ok, how = _zero(cov - outer, theta)
-    outer_shown = _matrix_or_scalar(_display(outer))
-    cov_s, outer_s = r"\operatorname{Cov}_{y\sim p(y;\theta)}[s]", r"\mathbb{E}[s s^\top]"
-    checks["b"] = IdentityCheck(
-        "b", "the covariance of the score is E[s s^T]",
-        r"\operatorname{Cov}[s] = \mathbb{E}[s s^\top]",
-        sp.Symbol(cov_s), outer_shown, ok, how,
-        "" if ok else "Cov[s] = E[s s^T] - E[s]E[s]^T, and E[s] is not zero here (see (a)).",
-        ((cov_s, "="), (outer_s, "="), (outer_shown, "")) if ok else
-        ((cov_s, "="), (_matrix_or_scalar(_display(cov)), r"\neq"), (outer_shown, "="), (outer_s, "")),
-    )
-
-    # (c) E[s s^T] = E[-H]
-    neg_h = sym.fisher_neg_hessian
-    ok, how = _zero(outer - neg_h, theta)
-    negh_s = r"\mathbb{E}[-\nabla_\theta^2 \log p(y;\theta)]"
-    negh_shown = _matrix_or_scalar(neg_h)
-    checks["c"] = IdentityCheck(
-        "c", "the Fisher information is the expected negative Hessian",
-        outer_s + " = " + negh_s,
-        outer_shown, negh_shown, ok, how,
-        "" if ok else note or "E[s s^T] differs from E[-H].",
-        ((outer_s, "="), (negh_s, "="), (negh_shown, "")) if ok else
-        ((outer_s, "="), (outer_shown, r"\neq"), (negh_shown, "="), (negh_s, "")),
-    )
-
-    # (d) KL(p_theta || p_{theta + t d}) = t^2/2 d^T I d + O(t^3)
-    t = sp.Symbol("t", real=True)
-    d = sp.Matrix([sp.Symbol(f"d_{i + 1}", real=True) for i in range(k)])
-    kl_t = fam.kl_expr(theta, [theta[i] + t * d[i] for i in range(k)])
-    c0 = kl_t.subs(t, 0)
-    c1 = sp.diff(kl_t, t).subs(t, 0)
-    c2 = sp.diff(kl_t, t, 2).subs(t, 0) / 2
-    quad = (d.T * outer * d)[0, 0] / 2
-    free = theta + list(d)
-    ok0, h0 = _zero(c0, free, seed=1)
-    ok1, h1 = _zero(c1, free, seed=2)
-    ok2, h2 = _zero(c2 - quad, free, seed=3)
-    ok = ok0 and ok1 and ok2
-    how = "counterexample" if not ok else ("symbolic" if {h0, h1, h2} == {"symbolic"} else "numeric")
-    taylor = sp.Symbol(r"\mathrm{KL}(p_\theta\|p_{\theta+td})")
-    rhs = sp.simplify(_sym.explicit(c0)) + sp.simplify(_sym.explicit(c1)) * t + \
-        sp.simplify(_sym.explicit(c2)) * t**2 + sp.Order(t**3)
-    explanation = ""
-    if not ok:
-        explanation = (
-            (note + " ") if note else ""
-        ) + (
-            "The first-order term does not vanish." if not ok1
-            else "The second-order coefficient differs from d^T I d / 2."
-        )
-    claim = r"\tfrac{t^2}{2} d^\top I(\theta) d + O(t^3)"
-    checks["d"] = IdentityCheck(
-        "d", "KL is locally the Fisher quadratic form",
-        r"\mathrm{KL}(p_\theta\|p_{\theta+td}) = " + claim,
-        taylor, rhs, ok, how, explanation,
-        ((taylor, "="), (rhs, "")) if ok else ((taylor, "="), (rhs, r"\neq"), (claim, "")),
-    )
-    names.update({di: f"d_{{{i + 1}}}" for i, di in enumerate(d)})
+    ctx = _Context(fam)
+    checks = {key: check(ctx) for key, check in IDENTITIES}
+    names = {s: p.latex or p.name for s, p in zip(ctx.theta, fam.param_specs)}
+    names.update({di: f"d_{{{i + 1}}}" for i, di in enumerate(ctx.d)})
     return IdentityReport(fam.name, fam.params, fam.regular, checks, names)
 
 
-def _display(m):
-    from .families import _display as display
+class _Context:
+    """What the identity checks of one family share: symbols and the expectations they reuse."""
 
-    return display(m)
+    def __init__(self, fam: Family) -> None:
+        self.fam = fam
+        self.sym = fam.symbolic
+        self.theta = list(self.sym.theta)
+        self.note = "" if fam.regular else _irregular_note(fam)
+        self.d = sp.Matrix([sp.Symbol(f"d_{i + 1}", real=True) for i in range(fam.k)])
+
+    @functools.cached_property
+    def mean_score(self) -> tuple[sp.Matrix, bool, str]:
+        """E[s] (shown as 0 once proved zero), whether it is zero, and how that was decided."""
+        mean_s = self.sym.score.applyfunc(lambda e: sp.simplify(self.fam.expect(e)))
+        ok, how = _zero(mean_s, self.theta)
+        if ok and how == "symbolic":
+            mean_s = sp.zeros(self.fam.k, 1)  # proved zero: show it as zero, not as an unsimplified sum
+        return mean_s, ok, how
+
+    @functools.cached_property
+    def outer_shown(self) -> sp.Expr:
+        return _matrix_or_scalar(_sym.display(self.sym.fisher_raw))
+
+
+_E_S = r"\mathbb{E}_{y\sim p(y;\theta)}[s(y;\theta)]"
+_COV_S, _OUTER_S = r"\operatorname{Cov}_{y\sim p(y;\theta)}[s]", r"\mathbb{E}[s s^\top]"
+_NEGH_S = r"\mathbb{E}[-\nabla_\theta^2 \log p(y;\theta)]"
+_KL_CLAIM = r"\tfrac{t^2}{2} d^\top I(\theta) d + O(t^3)"
+
+
+def _check_normalised(ctx: _Context) -> IdentityCheck:
+    """(0) the density is normalised."""
+    total = sp.simplify(ctx.fam.normaliser())
+    ok, how = _zero(total - 1, ctx.theta)
+    return IdentityCheck("0", "the density is normalised", r"\int p(y;\theta)\,dy = 1",
+                         sp.Symbol(r"\int p(y;\theta)\,dy"), total, ok, how)
+
+
+def _check_score_mean(ctx: _Context) -> IdentityCheck:
+    """(a) the score has mean zero."""
+    mean_s, ok, how = ctx.mean_score
+    shown = _matrix_or_scalar(_sym.display(mean_s))
+    return IdentityCheck(
+        "a", "the score has mean zero", _E_S + " = 0", sp.Symbol(_E_S), shown, ok, how,
+        "" if ok else ctx.note or "The score does not have mean zero.",
+        ((_E_S, "="), (shown, "")) if ok else ((_E_S, "="), (shown, r"\neq"), ("0", "")),
+    )
+
+
+def _check_score_covariance(ctx: _Context) -> IdentityCheck:
+    """(b) the covariance of the score equals E[s s^T]."""
+    outer = ctx.sym.fisher_raw
+    mean_s = ctx.mean_score[0]
+    cov = outer - mean_s * mean_s.T
+    ok, how = _zero(cov - outer, ctx.theta)
+    shown = ctx.outer_shown
+    return IdentityCheck(
+        "b", "the covariance of the score is E[s s^T]", r"\operatorname{Cov}[s] = \mathbb{E}[s s^\top]",
+        sp.Symbol(_COV_S), shown, ok, how,
+        "" if ok else "Cov[s] = E[s s^T] - E[s]E[s]^T, and E[s] is not zero here (see (a)).",
+        ((_COV_S, "="), (_OUTER_S, "="), (shown, "")) if ok else
+        ((_COV_S, "="), (_matrix_or_scalar(_sym.display(cov)), r"\neq"), (shown, "="), (_OUTER_S, "")),
+    )
+
+
+def _check_information_equality(ctx: _Context) -> IdentityCheck:
+    """(c) E[s s^T] = E[-H]."""
+    neg_h = ctx.sym.fisher_neg_hessian
+    ok, how = _zero(ctx.sym.fisher_raw - neg_h, ctx.theta)
+    shown = _matrix_or_scalar(neg_h)
+    return IdentityCheck(
+        "c", "the Fisher information is the expected negative Hessian", _OUTER_S + " = " + _NEGH_S,
+        ctx.outer_shown, shown, ok, how,
+        "" if ok else ctx.note or "E[s s^T] differs from E[-H].",
+        ((_OUTER_S, "="), (_NEGH_S, "="), (shown, "")) if ok else
+        ((_OUTER_S, "="), (ctx.outer_shown, r"\neq"), (shown, "="), (_NEGH_S, "")),
+    )
+
+
+def _check_kl_quadratic(ctx: _Context) -> IdentityCheck:
+    """(d) KL(p_theta || p_{theta + t d}) = t^2/2 d^T I d + O(t^3)."""
+    t, d, theta = sp.Symbol("t", real=True), ctx.d, ctx.theta
+    kl_t = ctx.fam.kl_expr(theta, [theta[i] + t * d[i] for i in range(ctx.fam.k)])
+    coeffs = [kl_t.subs(t, 0), sp.diff(kl_t, t).subs(t, 0), sp.diff(kl_t, t, 2).subs(t, 0) / 2]
+    quad = (d.T * ctx.sym.fisher_raw * d)[0, 0] / 2
+    free = theta + list(d)
+    results = [_zero(c - target, free, seed=i + 1) for i, (c, target) in enumerate(zip(coeffs, (0, 0, quad)))]
+    ok = all(r[0] for r in results)
+    how = "counterexample" if not ok else ("symbolic" if {r[1] for r in results} == {"symbolic"} else "numeric")
+    taylor = sp.Symbol(r"\mathrm{KL}(p_\theta\|p_{\theta+td})")
+    rhs = sum((sp.simplify(_sym.explicit(c)) * t**i for i, c in enumerate(coeffs)), sp.S.Zero) + sp.Order(t**3)
+    explanation = "" if ok else ((ctx.note + " ") if ctx.note else "") + (
+        "The first-order term does not vanish." if not results[1][0]
+        else "The second-order coefficient differs from d^T I d / 2.")
+    return IdentityCheck(
+        "d", "KL is locally the Fisher quadratic form", r"\mathrm{KL}(p_\theta\|p_{\theta+td}) = " + _KL_CLAIM,
+        taylor, rhs, ok, how, explanation,
+        ((taylor, "="), (rhs, "")) if ok else ((taylor, "="), (rhs, r"\neq"), (_KL_CLAIM, "")),
+    )
+
+
+#: The identities :func:`verify_identities` checks, in order: (key, check(context) -> IdentityCheck).
+IDENTITIES = (
+    ("0", _check_normalised),
+    ("a", _check_score_mean),
+    ("b", _check_score_covariance),
+    ("c", _check_information_equality),
+    ("d", _check_kl_quadratic),
+)

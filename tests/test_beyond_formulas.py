@@ -8,7 +8,7 @@ import pytest
 import sympy as sp
 
 import natgrad_lib as ng
-from natgrad_lib import paths
+from natgrad_lib import optim, races
 
 
 def test_gaussian_negative_hessian_of_a_data_set_and_its_determinant():
@@ -76,7 +76,7 @@ def test_empirical_fisher_map_of_the_gaussian_mean(s, mu0):
     """eq-beyond-ef-map: one empirical-Fisher step with alpha = 1 sends delta to delta (1 - 1/(s^2 + delta^2))."""
     z = np.random.default_rng(5).normal(size=50)
     y = s * (z - z.mean()) / z.std()                      # ybar = 0, s^2 exactly
-    prob = paths.glm_problem("gaussian", np.ones((50, 1)), y)
-    path = paths.run(prob, [mu0], "empirical_fisher", steps=3, lr=1.0)
+    prob = races.glm_problem("gaussian", np.ones((50, 1)), y)
+    path = optim.optimize(prob.objective, [mu0], "empirical_fisher", max_iter=3, lr=1.0, **races.RACE_OPTIONS)
     delta = -path.theta[:, 0]
     np.testing.assert_allclose(delta[1:], delta[:-1] * (1 - 1 / (s**2 + delta[:-1] ** 2)), rtol=1e-10)

@@ -8,6 +8,7 @@ import pytest
 import sympy as sp
 
 import natgrad_lib as ng
+from natgrad_lib.optim import central_difference
 from tests._strategies import POINTS, REGULAR
 
 
@@ -52,14 +53,10 @@ def test_score_and_hessian_are_derivatives_of_logpdf(name):
     fam = ng.family(name)
     theta = np.asarray(POINTS[name])
     y = fam.sample(theta, 5, np.random.default_rng(1))
-    h = 1e-6
-    for i in range(fam.k):
-        e = np.zeros(fam.k)
-        e[i] = h
-        fd = (fam.logpdf(y, theta + e) - fam.logpdf(y, theta - e)) / (2 * h)
-        np.testing.assert_allclose(fam.score(y, theta)[:, i], fd, rtol=1e-6, atol=1e-7)
-        fd_s = (fam.score(y, theta + e) - fam.score(y, theta - e)) / (2 * h)
-        np.testing.assert_allclose(fam.hessian(y, theta)[:, :, i], fd_s, rtol=1e-5, atol=1e-6)
+    fd = central_difference(lambda t: fam.logpdf(y, t), theta)
+    np.testing.assert_allclose(fam.score(y, theta), fd, rtol=1e-6, atol=1e-7)
+    fd_s = central_difference(lambda t: fam.score(y, t), theta)
+    np.testing.assert_allclose(fam.hessian(y, theta), fd_s, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", ["gamma", "beta"])
@@ -125,13 +122,8 @@ def test_bernoulli_near_the_edges():
 
 
 # ------------------------------------------------------------------ reparametrisation
-def _numeric_jacobian(fam, phi, h=1e-6):
-    cols = []
-    for i in range(fam.k):
-        e = np.zeros(fam.k)
-        e[i] = h
-        cols.append((fam.to_base(phi + e) - fam.to_base(phi - e)) / (2 * h))
-    return np.stack(cols, axis=-1)
+def _numeric_jacobian(fam, phi):
+    return central_difference(fam.to_base, np.asarray(phi, dtype=float))
 
 
 @pytest.mark.parametrize("name", ["gaussian_logstd", "gaussian_var", "gaussian_natural", "poisson_log"])
@@ -145,6 +137,34 @@ def test_reparametrized_fisher_is_jt_i_j_and_kl_is_invariant(name):
     phi_q = phi + 0.1
     np.testing.assert_allclose(fam.kl(phi, phi_q), base.kl(theta, fam.to_base(phi_q)), rtol=1e-12)
     np.testing.assert_allclose(fam.from_base(theta), phi, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["gaussian", "gaussian_logstd", "gaussian_var", "gaussian_natural",
+                                  "poisson_log", "bernoulli_logit"])
+def test_base_chart_maps_are_inverse_and_the_jacobian_is_their_derivative(name):
+    fam = ng.family(name)
+    phi = np.asarray(POINTS[name], dtype=float)
+    np.testing.assert_allclose(fam.from_base(fam.to_base(phi)), phi, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(fam.jacobian_to_base(phi), _numeric_jacobian(fam, phi), rtol=1e-8, atol=1e-10)
+    # the KL is a property of the distributions, so it is the same in the base chart
+    phi_q = phi + 0.05
+    np.testing.assert_allclose(fam.kl(phi, phi_q), fam.base.kl(fam.to_base(phi), fam.to_base(phi_q)),
+                               rtol=1e-10, atol=1e-14)
+
+
+def test_in_domain_labels_and_evaluate():
+    fam = ng.family("gaussian")
+    assert fam.in_domain([[0.0, 1.0], [0.0, 0.0], [np.inf, 1.0]]).tolist() == [True, False, False]
+    assert fam.labels == ("mu", "sigma") and fam.latex_labels == (r"$\mu$", r"$\sigma$")
+    y = np.array([0.3, -1.2, 2.0])
+    out = fam.evaluate(["logpdf", "score", "hessian"], y, [0.5, 1.5])
+    np.testing.assert_array_equal(out["logpdf"], fam.logpdf(y, [0.5, 1.5]))
+    np.testing.assert_array_equal(out["score"], fam.score(y, [0.5, 1.5]))
+    np.testing.assert_array_equal(out["hessian"], fam.hessian(y, [0.5, 1.5]))
+    with pytest.raises(ValueError, match="quantities must be among"):
+        fam.evaluate(["fisher"], y, [0.5, 1.5])
+    with pytest.raises(ValueError, match="theta must have shape"):
+        fam.in_domain([0.0, 1.0, 2.0])
 
 
 @pytest.mark.parametrize("name", ["gaussian_logstd", "gaussian_var", "gaussian_natural", "poisson_log"])

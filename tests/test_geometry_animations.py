@@ -17,7 +17,8 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 import natgrad_lib as ng  # noqa: E402
-from natgrad_lib import animations, paths  # noqa: E402
+from natgrad_lib import animations, optim, races  # noqa: E402
+from natgrad_lib.datasets import regression_data  # noqa: E402
 from natgrad_lib.explore import CompactExplorer, optimizer_explorer  # noqa: E402
 from natgrad_lib.plots import geometry  # noqa: E402
 
@@ -49,7 +50,7 @@ def _radius_error(fam, theta, c):
 def test_exact_kl_contour_approaches_the_fisher_ellipse(name):
     """The relative gap between the exact KL ball and the ellipse is O(sqrt(c)) as c -> 0."""
     fam = ng.family(name)
-    theta = paths.from_common(fam, [0.5, 0.8])
+    theta = fam.from_base([0.5, 0.8])
     errs = [_radius_error(fam, theta, c) for c in (1e-2, 1e-4, 1e-6)]
     assert errs[0] > errs[1] > errs[2]
     assert errs[2] < 2e-3
@@ -93,10 +94,10 @@ def test_plot_kl_geometry_returns_the_figure_of_its_axes(y_gauss):
 
 
 def test_plot_direction_fields(y_gauss):
-    X, y = paths.regression_data(20, np.random.default_rng(0))
-    prob = paths.glm_problem("gaussian", X, y)
-    field = paths.direction_field(prob, np.linspace(-2, 2, 4), np.linspace(-2, 2, 3))
-    runs = {"natural": [paths.run(prob, [-1.5, 1.5], "natural", steps=3, lr=0.5)]}
+    X, y = regression_data(20, np.random.default_rng(0))
+    prob = races.glm_problem("gaussian", X, y)
+    field = races.direction_field(prob, np.linspace(-2, 2, 4), np.linspace(-2, 2, 3))
+    runs = {"natural": [optim.optimize(prob.objective, [-1.5, 1.5], "natural", max_iter=3, lr=0.5, **races.RACE_OPTIONS)]}
     fig = geometry.plot_direction_fields(field, runs, optimum=[1.0, 0.0])
     assert isinstance(fig, Figure) and len(fig.axes) == 3
     fig2, axes = plt.subplots(1, 2)
@@ -109,16 +110,16 @@ def test_plot_direction_fields(y_gauss):
 
 @pytest.fixture(scope="module")
 def race(y_gauss):
-    return paths.race(ng.family("gaussian"), y_gauss, [0.0, 0.4], steps=6, lr_gradient=0.005,
+    return races.race(ng.family("gaussian"), y_gauss, [0.0, 0.4], max_iter=6, lr_gradient=0.005,
                       lr_natural=0.25)
 
 
 @pytest.fixture(scope="module")
 def invariances(y_gauss):
     y_bern = (np.random.default_rng(1).random(20) < 0.8).astype(float)
-    gauss = paths.invariance_paths(["gaussian", "gaussian_logstd", "gaussian_var", "gaussian_natural"],
-                                   y_gauss, [0.0, 2.0], steps=5, lr=0.1)
-    bern = paths.invariance_paths(["bernoulli", "bernoulli_logit"], y_bern, [0.2], steps=5, lr=0.1)
+    gauss = races.invariance_paths(["gaussian", "gaussian_logstd", "gaussian_var", "gaussian_natural"],
+                                   y_gauss, [0.0, 2.0], max_iter=5, lr=0.1)
+    bern = races.invariance_paths(["bernoulli", "bernoulli_logit"], y_bern, [0.2], max_iter=5, lr=0.1)
     return gauss, bern
 
 
@@ -165,7 +166,7 @@ def test_animations_are_offline_with_alt_text_and_at_most_60_frames(race, invari
 
 
 def test_long_paths_are_subsampled_to_60_frames(y_gauss):
-    long_race = paths.race(ng.family("gaussian"), y_gauss, [1.0, 1.0], steps=90, lr_gradient=0.05,
+    long_race = races.race(ng.family("gaussian"), y_gauss, [1.0, 1.0], max_iter=90, lr_gradient=0.05,
                            lr_natural=0.2)
     html = animations.race_animation(long_race, n_rays=7, dpi=12).html
     assert _frames(html) == 60
@@ -221,8 +222,8 @@ def test_explorer_update_mutates_the_same_artists(explorer):
 def test_explorer_paths_match_the_numerics(explorer, y_gauss):
     explorer.set(chart="gaussian_logstd", method="natural", rule="step size α", size=0.1, steps=8)
     fam = ng.family("gaussian_logstd")
-    ref = paths.chart_path(fam, y_gauss, [0.0, 0.4], "natural", steps=8, lr=0.1)
-    np.testing.assert_allclose(np.column_stack(explorer.fig.axes[0].lines[0].get_data()), ref.common)
+    ref = races.chart_path(fam, y_gauss, [0.0, 0.4], "natural", max_iter=8, lr=0.1)
+    np.testing.assert_allclose(np.column_stack(explorer.fig.axes[0].lines[0].get_data()), ref.theta_base)
 
 
 def test_explorer_static_fallback_is_offline_and_short(explorer):

@@ -70,3 +70,24 @@ def test_report_renders_as_a_table():
 def test_default_theta_q_stays_inside_the_domain_near_an_edge():
     rep = ng.mc_check(ng.family("bernoulli"), [0.995], 1000, np.random.default_rng(0))
     assert 0 < rep.theta_q[0] < 1
+
+
+def test_report_row_finds_each_entry():
+    rep = ng.mc_check(ng.family("gaussian"), [0.0, 1.0], 2000, np.random.default_rng(4))
+    assert rep.row("fisher_outer", (1, 0)) is rep.row("fisher_outer", (0, 1))
+    assert rep.row("score_mean", (1,)).exact == 0.0 and rep.row("kl").quantity == "kl"
+    with pytest.raises(ValueError, match="no row"):
+        rep.row("score_mean", (2,))
+
+
+def test_mc_mean_and_convergence_of_draws_match_mc_check_conventions():
+    rng = np.random.default_rng(9)
+    draws = rng.normal(1.0, 2.0, size=(4000, 3))
+    est = ng.montecarlo.mc_mean(draws, exact=[1.0, 1.0, 1.0])
+    np.testing.assert_allclose(est.stderr, draws.std(axis=0, ddof=1) / np.sqrt(4000))
+    assert np.all(np.abs(est.z) < 5)
+    conv = ng.montecarlo.convergence_of_draws(lambda R, g: g.normal(1.0, 2.0, size=(R, 3)), np.ones(3),
+                                              [100, 10_000], np.random.default_rng(1), name="n", quantity="m")
+    # the largest of three errors is a few standard errors, which shrink like 1/sqrt(R)
+    assert np.all(conv.error["m"] < 5 * conv.stderr["m"])
+    np.testing.assert_allclose(conv.stderr["m"][0] / conv.stderr["m"][1], 10, rtol=0.2)

@@ -101,8 +101,8 @@ def test_probit_minus_hessian_is_the_fisher_at_eta_zero():
     np.testing.assert_allclose(-m.hessian(np.zeros(4), X, y), m.fisher(np.zeros(4), X),
                                rtol=1e-14)
     obj = m.objective(X, y)
-    newton = optim.optimize(obj, np.zeros(4), "newton", steps=3, tol=None)
-    scoring = optim.optimize(obj, np.zeros(4), "natural", steps=3, tol=None)
+    newton = optim.optimize(obj, np.zeros(4), "newton", max_iter=3, tol=None)
+    scoring = optim.optimize(obj, np.zeros(4), "natural", max_iter=3, tol=None)
     np.testing.assert_allclose(newton.theta[1], scoring.theta[1], rtol=1e-13)
     assert np.abs(newton.theta[3] - scoring.theta[3]).max() > 0.1
 
@@ -167,8 +167,8 @@ def test_newton_natural_and_irls_iterates_coincide_on_the_data_set():
     X, y, _ = load_dataset("breast_cancer")
     m = GLM("logistic")
     obj = m.objective(X, y)
-    newton = optim.optimize(obj, np.zeros(4), "newton", steps=12, tol=None)
-    natural = optim.optimize(obj, np.zeros(4), "natural", steps=12, tol=None)
+    newton = optim.optimize(obj, np.zeros(4), "newton", max_iter=12, tol=None)
+    natural = optim.optimize(obj, np.zeros(4), "natural", max_iter=12, tol=None)
     irls = [np.zeros(4)]
     for _ in range(12):
         irls.append(m.irls_step(irls[-1], X, y))
@@ -182,7 +182,7 @@ def test_gradient_ascent_with_step_one_over_l_is_monotone():
     X, y, _ = load_dataset("breast_cancer")
     obj = GLM("logistic").objective(X, y)
     L = np.linalg.eigvalsh(X.T @ X).max() / 4
-    run = optim.optimize(obj, np.zeros(4), "gradient", lr=1 / L, steps=500, tol=None)
+    run = optim.optimize(obj, np.zeros(4), "gradient", lr=1 / L, max_iter=500, tol=None)
     assert np.all(np.diff(run.loglik) >= -1e-9)
 
 
@@ -197,7 +197,7 @@ def test_undamped_newton_diverges_on_a_strictly_concave_loglik():
     m = GLM("logistic")
     obj = m.objective(X[:, :1], y)
     target = math.log(y.mean() / (1 - y.mean()))
-    run = optim.optimize(obj, [2.0], "newton", steps=10, tol=None, on_singular="stop")
+    run = optim.optimize(obj, [2.0], "newton", max_iter=10, tol=None, on_singular="stop")
     theta = run.theta[:, 0]
     assert run.status == "singular" and abs(theta[-1]) > 1e5
     assert np.all(np.sign(theta[1:]) == -np.sign(theta[:-1]))
@@ -205,7 +205,7 @@ def test_undamped_newton_diverges_on_a_strictly_concave_loglik():
     damped = m.fit(X[:, :1], y, method="newton", beta0=[2.0])
     assert damped.converged and damped.coef[0] == pytest.approx(target, abs=1e-10)
     assert damped.trajectory.step_size.min() < 1 and damped.trajectory.step_size[-1] == 1
-    near = optim.optimize(obj, [1.0], "newton", steps=20)
+    near = optim.optimize(obj, [1.0], "newton", max_iter=20)
     assert near.converged and near.theta[-1, 0] == pytest.approx(target, abs=1e-10)
 
 
@@ -227,7 +227,7 @@ def test_glm_path_figure_updates_in_place_and_checks_its_arguments():
     X, y, _ = load_dataset("breast_cancer")
     X2 = X[:, [0, 2]]
     obj = GLM("logistic").objective(X2, y)
-    paths = {k: optim.optimize(obj, np.zeros(2), k, steps=4, tol=None, **kw).theta
+    paths = {k: optim.optimize(obj, np.zeros(2), k, max_iter=4, tol=None, **kw).theta
              for k, kw in (("newton", {}), ("natural", {}), ("gradient", {"lr": 0.005}))}
     fig, update = ng.plots.glm_path_figure(GLM("logistic"), X2, y, paths, (-1, 1, 0, 7), num=9)
     before = plt.get_fignums()

@@ -75,7 +75,7 @@ def test_empirical_fisher_metric_is_used():
     np.testing.assert_allclose(
         optim.natural_step(obj, np.zeros(2), metric="empirical_fisher"), 0.5 * THETA_STAR, rtol=1e-13
     )
-    traj = optim.optimize(obj, np.zeros(2), method="empirical_fisher", steps=1, tol=None)
+    traj = optim.optimize(obj, np.zeros(2), method="empirical_fisher", max_iter=1, tol=None)
     np.testing.assert_allclose(traj.theta[1], 0.5 * THETA_STAR, rtol=1e-13)
 
 
@@ -124,9 +124,9 @@ def test_damping_interpolates_between_natural_and_gradient():
 
 def test_trajectory_shapes_and_fixed_number_of_steps():
     obj = quadratic(A2, B2)
-    traj = optim.optimize(obj, [1.0, 1.0], method="gradient", lr=0.1, steps=12, tol=None)
+    traj = optim.optimize(obj, [1.0, 1.0], method="gradient", lr=0.1, max_iter=12, tol=None)
     assert traj.theta.shape == (13, 2) and traj.loglik.shape == (13,) and traj.step_size.shape == (12,)
-    assert traj.n_iter == 12 and not traj.converged and traj.status == "max_steps"
+    assert traj.n_iter == 12 and not traj.converged and traj.status == "max_iter"
     assert traj.kl_to_target is None
     np.testing.assert_allclose(traj.loglik, [obj.loglik(t) for t in traj.theta])
     np.testing.assert_array_equal(traj.step_size, 0.1)
@@ -146,7 +146,7 @@ def test_loop_converges_quadratically_to_the_mle(method):
 
 def test_gradient_ascent_with_small_lr_converges_slowly():
     obj = quadratic(A2, B2)
-    traj = optim.optimize(obj, [0.0, 0.0], method="gradient", lr=0.01, steps=3000)
+    traj = optim.optimize(obj, [0.0, 0.0], method="gradient", lr=0.01, max_iter=3000, tol=1e-10)
     assert traj.converged
     assert traj.n_iter > 500
     np.testing.assert_allclose(traj.theta[-1], THETA_STAR, atol=1e-7)
@@ -154,9 +154,9 @@ def test_gradient_ascent_with_small_lr_converges_slowly():
 
 def test_line_search_makes_the_loglik_monotone():
     obj = poisson_log_objective([20, 40, 30])
-    plain = optim.optimize(obj, [0.0], method="gradient", lr=0.05, steps=5, tol=None)
+    plain = optim.optimize(obj, [0.0], method="gradient", lr=0.05, max_iter=5, tol=None)
     assert np.any(np.diff(plain.loglik) < 0)  # lr too big: it overshoots
-    searched = optim.optimize(obj, [0.0], method="gradient", lr=0.05, steps=200, line_search=True)
+    searched = optim.optimize(obj, [0.0], method="gradient", lr=0.05, max_iter=200, line_search=True)
     slack = 1e-10 * (1 + np.abs(searched.loglik[:-1]))  # rounding allowance of the line search
     assert np.all(np.diff(searched.loglik) >= -slack)
     assert np.any(searched.step_size < 0.05)
@@ -172,7 +172,7 @@ def test_line_search_rejects_points_outside_the_domain():
     y = np.array([1.0, 2.0, 4.0, 3.5])
     obj = optim.family_objective(ng.family("gaussian"), y)
     # Full Newton steps from a poor start push sigma below 0; backtracking keeps it positive.
-    traj = optim.optimize(obj, [10.0, 0.5], method="natural", line_search=True, steps=200)
+    traj = optim.optimize(obj, [10.0, 0.5], method="natural", line_search=True, max_iter=200)
     assert traj.converged
     assert np.all(traj.theta[:, 1] > 0)
     np.testing.assert_allclose(traj.theta[-1], [y.mean(), y.std()], rtol=1e-9)
@@ -202,14 +202,48 @@ def test_kl_to_target_with_a_family():
     assert traj.kl_to_target[0] > 0.1 and traj.kl_to_target[-1] < 1e-20
 
 
-def test_natural_kl_loop_moves_by_the_budget():
+@pytest.mark.parametrize("method", optim.METHODS)
+def test_kl_budget_loop_moves_by_the_budget(method):
     fam = ng.family("poisson")
     obj = optim.family_objective(fam, [3, 5, 4, 6])
-    traj = optim.optimize(obj, [1.0], method="natural_kl", kl_budget=0.05, steps=5, tol=None)
+    traj = optim.optimize(obj, [1.0], method=method, kl_budget=0.05, max_iter=5, tol=None)
     d = np.diff(traj.theta, axis=0)
     quad = 0.5 * np.einsum("ti,tij,tj->t", d, np.array([obj.fisher(t) for t in traj.theta[:-1]]), d)
     np.testing.assert_allclose(quad, 0.05, rtol=1e-12)
     assert np.all(np.diff(traj.loglik) > 0)
+
+
+def test_natural_with_kl_budget_is_natural_step_kl():
+    obj = optim.family_objective(ng.family("gaussian"), [0.5, 1.5, 2.0, 4.0])
+    traj = optim.optimize(obj, [0.0, 3.0], "natural", kl_budget=0.02, damping=0.1, max_iter=1, tol=None)
+    np.testing.assert_allclose(traj.theta[1], optim.natural_step_kl(obj, [0.0, 3.0], 0.02, damping=0.1),
+                               rtol=1e-14)
+
+
+def test_callable_direction_is_a_method():
+    """A stateful direction rule (heavy-ball momentum) runs through the same loop and line search."""
+    obj = quadratic(A2, B2)
+    velocity = np.zeros(2)
+
+    def momentum(theta, grad):
+        velocity[:] = 0.5 * velocity + grad
+        return velocity.copy()
+
+    momentum.name = "heavy ball"
+    traj = optim.optimize(obj, [0.0, 0.0], momentum, lr=0.2, max_iter=500)
+    assert traj.converged and traj.method == "heavy ball"
+    np.testing.assert_allclose(traj.theta[-1], np.linalg.solve(A2, B2), rtol=1e-6)
+    np.testing.assert_allclose(optim.direction(obj, [0.0, 0.0], lambda t, g: 2 * g), 2 * B2)
+    with pytest.raises(ValueError, match=r"method\(theta, grad\) must return a finite array of shape \(2,\)"):
+        optim.optimize(obj, [0.0, 0.0], lambda t, g: np.zeros(3))
+
+
+def test_on_domain_stop_keeps_the_path_to_the_edge():
+    obj = optim.family_objective(ng.family("poisson"), [2, 4, 3])
+    with pytest.raises(ValueError, match="lam must be > 0"):
+        optim.optimize(obj, [1.0], "gradient", lr=20.0 / 3, max_iter=10, tol=None)
+    traj = optim.optimize(obj, [1.0], "gradient", lr=20.0 / 3, max_iter=10, tol=None, on_domain="stop")
+    assert traj.status == "domain" and traj.n_iter == 3 and not traj.converged
 
 
 def test_callback_can_stop_the_loop():
@@ -232,10 +266,9 @@ def test_family_objective_derivatives():
     y = rng.normal(1.0, 2.0, size=50)
     obj = optim.family_objective(fam, y)
     theta = np.array([0.7, 1.8])
-    h = 1e-6
-    fd = np.array([(obj.loglik(theta + h * e) - obj.loglik(theta - h * e)) / (2 * h) for e in np.eye(2)])
+    fd = optim.central_difference(obj.loglik, theta)
     np.testing.assert_allclose(obj.grad(theta), fd, rtol=1e-6)
-    fd_h = np.array([(obj.grad(theta + h * e) - obj.grad(theta - h * e)) / (2 * h) for e in np.eye(2)])
+    fd_h = optim.central_difference(obj.grad, theta)
     np.testing.assert_allclose(obj.hessian(theta), fd_h, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(obj.fisher(theta), 50 * fam.fisher(theta))
     s = fam.score(y, theta)
@@ -306,16 +339,17 @@ def test_non_finite_gradient_is_a_clear_error():
         ({"theta0": [[0.0, 0.0]]}, ValueError, "theta0 must be a non-empty 1-D"),
         ({"theta0": [np.nan, 0.0]}, ValueError, "theta0 must be finite"),
         ({"theta0": "ab"}, TypeError, "theta0 must be numeric"),
-        ({"steps": -1}, ValueError, "steps must be an integer >= 0"),
-        ({"steps": 2.5}, TypeError, "steps must be an integer"),
+        ({"max_iter": -1}, ValueError, "max_iter must be an integer >= 0"),
+        ({"max_iter": 2.5}, TypeError, "max_iter must be an integer"),
         ({"lr": 0.0}, ValueError, "lr must be > 0"),
         ({"lr": "big"}, TypeError, "lr must be a real number"),
         ({"damping": -1.0}, ValueError, "damping must be >= 0"),
         ({"tol": -1.0}, ValueError, "tol must be >= 0"),
-        ({"method": "natural_kl"}, ValueError, "needs kl_budget"),
-        ({"method": "natural_kl", "kl_budget": 0.1, "lr": 0.5}, ValueError, "lr does not apply"),
-        ({"method": "natural_kl", "kl_budget": -0.1}, ValueError, "kl_budget must be > 0"),
-        ({"kl_budget": 0.1}, ValueError, "kl_budget only applies"),
+        ({"method": "natural_kl"}, ValueError, "method must be one of"),
+        ({"kl_budget": 0.1, "lr": 0.5}, ValueError, "lr or kl_budget, not both"),
+        ({"kl_budget": -0.1}, ValueError, "kl_budget must be > 0"),
+        ({"average": True}, ValueError, "average=True needs objective.n"),
+        ({"on_domain": "ignore"}, ValueError, "on_domain must be"),
         ({"target": [0.0, 0.0]}, ValueError, "target and kl must be given together"),
         ({"target": [0.0], "kl": lambda a, b: 0.0}, ValueError, "target must have shape"),
         ({"on_singular": "ignore"}, ValueError, "on_singular must be"),
@@ -346,4 +380,4 @@ def test_wrong_matrix_shape_is_named():
 
 def test_kl_must_broadcast():
     with pytest.raises(ValueError, match="kl.* must broadcast"):
-        optim.optimize(quadratic(A2, B2), [0.0, 0.0], steps=2, target=[0.0, 0.0], kl=lambda a, b: 0.0)
+        optim.optimize(quadratic(A2, B2), [0.0, 0.0], max_iter=2, target=[0.0, 0.0], kl=lambda a, b: 0.0)

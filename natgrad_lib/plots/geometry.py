@@ -11,7 +11,7 @@ r"""The geometry of a step: KL balls against Euclidean balls, and fields of asce
   figure 1 of Kunstner, Balles & Hennig (2019).
 
 The exact KL contour comes from :func:`natgrad_lib.klgeometry.kl_contour` (one root-find per
-ray); the data for the fields and paths from :mod:`natgrad_lib.paths`.
+ray); the data for the fields and paths from :mod:`natgrad_lib.races`.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .. import paths as _paths
+from .. import races as _paths
 from ..families import Family
 from ..klgeometry import fisher_directions, fisher_ellipse, kl_contour
+from ..optim import Trajectory
 from .convergence import _axes
 
 __all__ = ["METHOD_STYLES", "METHOD_LABELS", "kl_geometry", "plot_kl_geometry", "plot_direction_fields"]
@@ -141,7 +142,7 @@ def plot_kl_geometry(fam: Family, theta: Any, c: float, y: Any, ax: Any = None, 
     """
     problem = _paths.family_problem(fam, y)
     th = fam.check_theta(theta)
-    g = problem.objective.grad(th) / problem.n
+    g = problem.objective.grad(th) / problem.objective.n
     geo = kl_geometry(fam, th, c, g, n_rays)
     from matplotlib.patches import FancyArrowPatch
 
@@ -159,7 +160,7 @@ def plot_kl_geometry(fam: Family, theta: Any, c: float, y: Any, ax: Any = None, 
         for i, p in enumerate(fam.param_specs):
             inside &= (grid[:, i] > p.lower) & (grid[:, i] < p.upper)
         ll = np.full(len(grid), np.nan)
-        ll[inside] = problem.loglik_many(grid[inside]) / problem.n
+        ll[inside] = problem.loglik_many(grid[inside]) / problem.objective.n
         ax.contour(xs, ys, ll.reshape(61, 61), levels=12, colors="0.75", linewidths=0.7, linestyles="solid")
     ax.plot(*geo["exact"].T, "-", color="C0", lw=1.8, label=r"$\mathrm{KL}(p_\theta\,\|\,p_{\theta+d}) = c$")
     ax.plot(*geo["ellipse"].T, "--", color="C5", lw=1.5, label=r"$\frac{1}{2} d^\top I(\theta)\, d = c$")
@@ -188,15 +189,15 @@ def _unit(d: np.ndarray) -> np.ndarray:
 
 
 def plot_direction_fields(field: _paths.DirectionField,
-                          paths: Mapping[str, Sequence[_paths.Path]] | None = None,
+                          paths: Mapping[str, Sequence[Trajectory]] | None = None,
                           axes: Any = None, optimum: Any = None, labels: Sequence[str] = ("$w$", "$b$")):
     r"""One panel per method: unit-length ascent directions over the log-likelihood contours.
 
     Parameters
     ----------
-    field : natgrad_lib.paths.DirectionField
-        From :func:`natgrad_lib.paths.direction_field`.
-    paths : mapping of str to sequence of Path, optional
+    field : natgrad_lib.races.DirectionField
+        From :func:`natgrad_lib.races.direction_field`.
+    paths : mapping of str to sequence of natgrad_lib.optim.Trajectory, optional
         Optimisation paths to draw in the panel of their method.
     axes : sequence of matplotlib Axes, optional
         One per method of ``field`` (default: a new row of panels).
@@ -214,10 +215,11 @@ def plot_direction_fields(field: _paths.DirectionField,
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
-    >>> from natgrad_lib import paths
-    >>> X, y = paths.regression_data(30, np.random.default_rng(0))
-    >>> prob = paths.glm_problem("gaussian", X, y)
-    >>> field = paths.direction_field(prob, np.linspace(-2, 2, 5), np.linspace(-2, 2, 5))
+    >>> from natgrad_lib import races
+    >>> from natgrad_lib.datasets import regression_data
+    >>> X, y = regression_data(30, np.random.default_rng(0))
+    >>> prob = races.glm_problem("gaussian", X, y)
+    >>> field = races.direction_field(prob, np.linspace(-2, 2, 5), np.linspace(-2, 2, 5))
     >>> fig = plot_direction_fields(field)
     >>> len(fig.axes)
     3
