@@ -23,7 +23,7 @@ __all__ = [
     "verify_identities", "mc_check", "use_style", "glue",
 ]
 
-_LAZY_MODULES = {"optim", "glm", "paths", "plots", "animate", "animations", "explore", "style", "symbolic",
+_LAZY_MODULES = {"optim", "glm", "paths", "plots", "jshtml", "animations", "explore", "style", "symbolic",
                  "montecarlo", "klgeometry", "notebook"}
 _LAZY_ATTRS = {
     "verify_identities": "symbolic",

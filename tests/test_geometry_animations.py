@@ -17,9 +17,9 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 import natgrad_lib as ng  # noqa: E402
-from natgrad_lib import animations, paths  # noqa: E402
-from natgrad_lib.explore import CompactExplorer, optimizer_explorer  # noqa: E402
-from natgrad_lib.plots import geometry  # noqa: E402
+from natgrad_lib import animations, jshtml, paths  # noqa: E402
+from natgrad_lib.explore import CompactExplorer  # noqa: E402
+from natgrad_lib.plots import geometry, optimizer_explorer  # noqa: E402
 
 FRAME = re.compile(r"frames\[\d+\] = \"data:image/png;base64,")
 
@@ -182,7 +182,7 @@ def test_compact_frames_keeps_a_valid_smaller_png():
     fig.savefig(buf, format="png")
     b64 = base64.encodebytes(buf.getvalue()).decode("ascii").replace("\n", "\\\n")
     page = f'frames[0] = "data:image/png;base64,{b64}"\n'
-    out = animations.compact_frames(page)
+    out = jshtml.compact_frames(page)
     data = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", out).group(1))
     img = Image.open(io.BytesIO(data))
     assert img.size == (180, 120) and img.mode == "P"

@@ -7,15 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..montecarlo import QUANTITIES, Convergence
-
-
-def _axes(ax: Any, figsize=(6.4, 4.0)):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
-        return fig, ax
-    return ax.figure, ax
+from ._common import new_axes
 
 
 def plot_convergence(conv: Convergence, ax: Any = None, labels: dict[str, str] | None = None):
@@ -37,7 +29,7 @@ def plot_convergence(conv: Convergence, ax: Any = None, labels: dict[str, str] |
     1
     >>> import matplotlib.pyplot as plt; plt.close(fig)
     """
-    fig, ax = _axes(ax)
+    fig, ax = new_axes(ax)
     ns = conv.ns.astype(float)
     for q, err in conv.error.items():
         label = (labels or {}).get(q, f"${QUANTITIES[q]}$")

@@ -22,7 +22,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .._validate import as_float_array, require_finite
-from .convergence import _axes
+from ._common import new_axes
 
 __all__ = ["ellipse_path", "plot_score_cloud", "update_score_cloud", "plot_metric_ellipses"]
 
@@ -163,7 +163,7 @@ def plot_score_cloud(scores: Any, fisher: Any, ax: Any = None, *, radius: float 
     """
     s = _scores2(scores)
     f = _matrix2(fisher, "fisher")
-    fig, ax = _axes(ax, figsize=(4.8, 4.0))
+    fig, ax = new_axes(ax, figsize=(4.8, 4.0))
     ax.scatter(s[:max_points, 0], s[:max_points, 1], s=6, alpha=0.35, lw=0,
                color="#0072B2", gid=SCORE_CLOUD_GIDS[0], label="sampled scores")
     ax.plot(*ellipse_path(np.cov(s.T), radius=radius).T, color="#0072B2", lw=2,
@@ -255,7 +255,7 @@ def plot_metric_ellipses(matrices: Mapping[str, Any], ax: Any = None, *, radius:
     """
     if not matrices:
         raise ValueError("matrices must hold at least one labelled matrix, got none")
-    fig, ax = _axes(ax, figsize=(4.4, 4.0))
+    fig, ax = new_axes(ax, figsize=(4.4, 4.0))
     for i, (label, m) in enumerate(matrices.items()):
         kw = {"ls": styles[i % len(styles)], "label": label}
         if colors is not None:

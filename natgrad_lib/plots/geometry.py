@@ -23,25 +23,10 @@ import numpy as np
 from .. import paths as _paths
 from ..families import Family
 from ..klgeometry import fisher_directions, fisher_ellipse, kl_contour
-from .convergence import _axes
+from ._common import METHOD_LABELS, METHOD_STYLES, new_axes
 
 __all__ = ["METHOD_STYLES", "METHOD_LABELS", "kl_geometry", "plot_kl_geometry", "plot_direction_fields"]
 
-#: Colour and line style of each method in this module's figures and in the animations.
-METHOD_STYLES: dict[str, dict[str, Any]] = {
-    "gradient": dict(color="C1", ls="--"),
-    "natural": dict(color="C0", ls="-"),
-    "newton": dict(color="C2", ls="-."),
-    "empirical_fisher": dict(color="C3", ls=":"),
-}
-
-#: How each method is called in legends and titles.
-METHOD_LABELS: dict[str, str] = {
-    "gradient": "gradient",
-    "natural": "natural gradient",
-    "newton": "Newton",
-    "empirical_fisher": "empirical Fisher",
-}
 
 
 def kl_geometry(fam: Family, theta: Any, c: float, grad: Any, n_rays: int = 181) -> dict[str, Any]:
@@ -145,7 +130,7 @@ def plot_kl_geometry(fam: Family, theta: Any, c: float, y: Any, ax: Any = None, 
     geo = kl_geometry(fam, th, c, g, n_rays)
     from matplotlib.patches import FancyArrowPatch
 
-    fig, ax = _axes(ax)
+    fig, ax = new_axes(ax)
     pts = np.concatenate([geo["ellipse"], geo["exact"], geo["circle"]])
     pts = pts[np.all(np.isfinite(pts), axis=1)]
     lo, hi = pts.min(axis=0), pts.max(axis=0)

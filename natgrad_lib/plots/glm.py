@@ -19,7 +19,7 @@ import numpy as np
 
 from .._validate import as_float_array, require_finite
 from ..optim import Objective
-from .convergence import _axes
+from ._common import new_axes
 
 __all__ = ["glm_path_figure", "plot_loglik_gap", "plot_newton_1d"]
 
@@ -73,7 +73,7 @@ def plot_loglik_gap(logliks: Mapping[str, Any], best: float, ax: Any = None,
     best = float(best)
     if not np.isfinite(best):
         raise ValueError(f"best must be finite, got {best!r}")
-    fig, ax = _axes(ax)
+    fig, ax = new_axes(ax)
     for label, values in logliks.items():
         ell = _vector(values, f"logliks[{label!r}]")
         gap = best - ell
@@ -132,7 +132,7 @@ def plot_newton_1d(objective: Objective, iterates: Any, grid: Any, ax: Any = Non
     theta = require_finite(as_float_array(iterates, "iterates"), "iterates").reshape(-1)
     if not isinstance(models, (int, np.integer)) or models < 0:
         raise ValueError(f"models must be an integer >= 0, got {models!r}")
-    fig, ax = _axes(ax)
+    fig, ax = new_axes(ax)
     ell = np.array([objective.loglik(np.array([g])) for g in grid])
     ax.plot(grid, ell, color="C6", lw=2, label=r"$\ell(\theta)$")
     lo, hi = float(ell.min()), float(ell.max())

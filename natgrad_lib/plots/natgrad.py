@@ -18,9 +18,11 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from ..explore import Explorer, explorer
 from ..klgeometry import kl_contour, kl_ray_radius
-from ..optim import family_objective, solve_spd
+from ..optim import family_objective, natural_step_kl
 from ..style import PALETTE
+from ._common import new_axes
 
 __all__ = [
     "plot_kl_ellipse",
@@ -28,15 +30,6 @@ __all__ = [
     "plot_step_gap",
     "plot_step_paths",
 ]
-
-
-def _axes(ax: Any, figsize=(6.4, 4.0), dpi=None):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize, dpi=dpi, layout="constrained")
-        return fig, ax
-    return ax.figure, ax
 
 
 class _EllipseView:
@@ -72,8 +65,7 @@ class _EllipseView:
         phi = fam.check_theta(phi, "phi")
         obj = family_objective(fam, y)
         g, fisher = obj.grad(phi), obj.fisher(phi)
-        nat = solve_spd(fisher, g, "fisher", phi)
-        d_star = np.sqrt(2.0 * c / float(g @ nat)) * nat
+        d_star = natural_step_kl(obj, phi, c)   # d* = √(2c / ∇ℓᵀI⁻¹∇ℓ) I⁻¹∇ℓ
         # the ellipse, parametrised as L^{-T} (sqrt(2c) (cos t, sin t)) with I = L L^T
         chol = np.linalg.cholesky(fisher)
         t = np.linspace(0.0, 2.0 * np.pi, self.n_search, endpoint=False)
@@ -151,14 +143,14 @@ def plot_kl_ellipse(fam: Any, y: Any, phi: Any, c: float, ax: Any = None, *,
     >>> plt.close(fig)
     """
     _check_2d(fam)
-    fig, ax = _axes(ax, figsize=(6.4, 3.6))
+    fig, ax = new_axes(ax, figsize=(6.4, 3.6), layout="constrained")
     _EllipseView(ax, n_search, legend).update(fam, y, phi, c)
     return fig
 
 
 def kl_ellipse_explorer(charts: Mapping[str, tuple[Any, Any]], y: Any, cs: Sequence[float], *,
                         figsize=(6.4, 3.2), dpi: int = 72, n_search: int = 20_000,
-                        alt: str | None = None):
+                        alt: str | None = None) -> Explorer:
     """An explorer of :func:`plot_kl_ellipse` with the controls ``c`` (swept) and ``chart``.
 
     Parameters
@@ -192,8 +184,6 @@ def kl_ellipse_explorer(charts: Mapping[str, tuple[Any, Any]], y: Any, cs: Seque
     >>> plt.close(ex.fig)
     """
     import matplotlib.pyplot as plt
-
-    from ..explore import explorer
 
     cs = [float(c) for c in cs]
     if not charts or not cs:
@@ -247,7 +237,7 @@ def plot_step_gap(alphas: Any, gaps: Mapping[str, Any], slope: float, ax: Any = 
     ('log', 'log')
     >>> plt.close(fig)
     """
-    fig, ax = _axes(ax)
+    fig, ax = new_axes(ax, layout="constrained")
     alphas = np.asarray(alphas, dtype=float)
     firsts = []
     styles = zip("osD^v<>", [7, 4.5, 5, 5, 5, 5, 5], ["-", "--", "-.", ":", "-", "--", "-."])
@@ -311,7 +301,7 @@ def plot_step_paths(paths: Mapping[str, Any], start: Any, ax: Any = None, *,
     True
     >>> plt.close(fig)
     """
-    fig, ax = _axes(ax)
+    fig, ax = new_axes(ax, layout="constrained")
     start = np.asarray(start, dtype=float)
     if kl_family is not None and len(kl_levels):
         for i, level in enumerate(sorted(kl_levels)):

@@ -24,6 +24,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .._validate import as_float_array, require_finite
+from ._common import new_axes
 
 __all__ = [
     "plot_expected_score",
@@ -33,15 +34,6 @@ __all__ = [
 ]
 
 _GREY = "#666666"
-
-
-def _axes(ax: Any, figsize: tuple[float, float]):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
-        return fig, ax
-    return ax.figure, ax
 
 
 def _vector(value: Any, name: str, *, min_size: int = 1) -> np.ndarray:
@@ -131,7 +123,7 @@ def plot_expected_score(
         raise ValueError("theta_mc, estimate and stderr must be given together "
                          "(all three or none)")
 
-    fig, ax = _axes(ax, (6.4, 3.6))
+    fig, ax = new_axes(ax, (6.4, 3.6), layout="constrained")
     ax.axhline(0.0, color=_GREY, lw=0.8)
     ax.plot(th, ex, color="C0", label="exact")
     ax.axvline(t0, color=_GREY, lw=0.8, ls=":")
@@ -211,7 +203,7 @@ def plot_score_means(
         xlabel = (r"estimate of $\mathbb{E}[s_j]\,/\,\sqrt{I_{jj}(\theta)}$, ± 2 SE"
                   if scale is not None else r"estimate of $\mathbb{E}[s_j]$, ± 2 SE")
 
-    fig, ax = _axes(ax, (6.4, 0.4 * est.size + 1.2))
+    fig, ax = new_axes(ax, (6.4, 0.4 * est.size + 1.2), layout="constrained")
     rows = np.arange(est.size)
     ax.axvline(0.0, color=_GREY, lw=0.8)
     ax.errorbar(est, rows, xerr=2 * se, fmt="o", ms=5, capsize=3, lw=1.2)
@@ -328,7 +320,7 @@ def plot_score_histogram(
     from matplotlib.transforms import blended_transform_factory
 
     n, sup, freq, p, mean, se = _frequencies(scores, support, pmf)
-    fig, ax = _axes(ax, (6.4, 3.2))
+    fig, ax = new_axes(ax, (6.4, 3.2), layout="constrained")
     bars = ax.bar(sup, freq, width=_width(sup), color="C0", alpha=0.75)
     (pmf_line,) = ax.plot(sup, p if p is not None else np.full(sup.size, np.nan), "_",
                           color="black", ms=10, mew=2)
