@@ -126,79 +126,106 @@ def race_figure(race: Race, *, figsize: tuple[float, float] = (10.0, 3.3), dpi: 
                          f"got {fam.name} (k={fam.k}, discrete={fam.discrete})")
     runs = {"gradient": race.gradient, "natural": race.natural}
     T = max(p.n_iter for p in runs.values())  # a path that stopped early stays at its last point
-    ellipses = {m: [fisher_ellipse(fam, p.theta[t], max(float(p.step_kl[t]), 1e-300), n_rays=n_rays)
-                    if t < p.n_iter else np.full((n_rays, 2), np.nan) for t in range(p.n_iter + 1)]
-                for m, p in runs.items()}
-    base = {"gradient": race.gradient.common, "natural": race.natural.common}
     fig, (ax_p, ax_d, ax_k) = plt.subplots(1, 3, figsize=figsize, dpi=dpi)
     fig.subplots_adjust(left=0.06, right=0.99, bottom=0.16, top=0.8, wspace=0.28)
     plain_ticks(ax_p, ax_d, ax_k)
-
-    # parameter space
-    mle_chart = race.natural.theta[-1]
-    xlim, ylim = limits([p.theta for p in runs.values()] + [mle_chart[None]], pad=0.1)
-    xs, ys, ll = loglik_grid(fam, race.y, xlim, ylim)
-    ax_p.contour(xs, ys, ll, levels=contour_levels(ll), colors="0.75", linewidths=0.7, linestyles="solid")
-    ax_p.plot(*mle_chart, "*", color="black", ms=9)
-    lines, heads, rings = {}, {}, {}
-    for m in runs:
-        st = METHOD_STYLES[m]
-        (lines[m],) = ax_p.plot([], [], color=st["color"], ls=st["ls"], lw=1.6, label=METHOD_LABELS[m])
-        (heads[m],) = ax_p.plot([], [], "o", color=st["color"], ms=4)
-        (rings[m],) = ax_p.plot([], [], "-", color=st["color"], lw=1.0, alpha=0.9)
-    ax_p.set(xlim=xlim, ylim=ylim)
-    names = [PARAM_TEXT.get(p.name, p.name) for p in fam.param_specs]
-    ax_p.set_xlabel(names[0])
-    ax_p.set_ylabel(names[1])
-    ax_p.set_title("parameter space", fontsize="small", y=1.0)
-
-    # distribution space
-    y = race.y
-    common_fam = common_family(fam)
-    grid = _density_grid(common_fam, y, np.concatenate(list(base.values())))
-    ax_d.hist(y, bins=12, density=True, color="0.82", edgecolor="0.6", lw=0.5, label="data")
-    dens = {}
-    for m in runs:
-        st = METHOD_STYLES[m]
-        (dens[m],) = ax_d.plot(grid, np.zeros_like(grid), color=st["color"], ls=st["ls"], lw=1.6)
-    peak = max(float(np.max(np.exp(common_fam.logpdf(grid[:, None], base[m][None])))) for m in runs)
-    hist_peak = float(np.max(np.histogram(y, bins=12, density=True)[0]))
-    ax_d.set(xlim=(grid[0], grid[-1]), ylim=(0, 1.08 * min(max(peak, hist_peak), 3 * hist_peak)))
-    ax_d.set_xlabel("y")
-    ax_d.set_title("distribution space", fontsize="small", y=1.0)
-
-    # KL to the MLE
+    panels = [_race_parameter_panel(ax_p, race, runs, n_rays), _race_density_panel(ax_d, race, runs),
+              _race_kl_panel(ax_k, runs, T)]
     kls = {m: np.maximum(p.kl_to_target, 1e-12) for m, p in runs.items()}
-    curves, dots = {}, {}
-    for m in runs:
-        st = METHOD_STYLES[m]
-        (curves[m],) = ax_k.plot([], [], color=st["color"], ls=st["ls"], lw=1.6, label=METHOD_LABELS[m])
-        (dots[m],) = ax_k.plot([], [], "o", color=st["color"], ms=4)
-    allk = np.concatenate(list(kls.values()))
-    plain_log_axis(ax_k)
-    ax_k.set(xlim=(0, T), ylim=(max(float(allk.min()) / 3, 1e-10), 3 * float(allk.max())))
-    ax_k.set_xlabel("iteration t")
-    ax_k.xaxis.set_major_locator(integer_locator())
-    ax_k.set_title("KL(p_θt ‖ p_MLE), nats", fontsize="small", y=1.0)
-    ax_k.legend(fontsize="x-small", loc="upper right")
     stamp = fig.text(0.5, 0.965, "", ha="center", va="top", fontsize="small")
 
     def update(t: int) -> None:
         t = int(min(max(t, 0), T))
         for m, p in runs.items():
-            s = min(t, p.n_iter)
-            lines[m].set_data(p.theta[: s + 1, 0], p.theta[: s + 1, 1])
-            heads[m].set_data([p.theta[s, 0]], [p.theta[s, 1]])
-            rings[m].set_data(ellipses[m][s][:, 0], ellipses[m][s][:, 1])
-            dens[m].set_ydata(np.exp(common_fam.logpdf(grid, base[m][s])))
-            curves[m].set_data(np.arange(s + 1), kls[m][: s + 1])
-            dots[m].set_data([s], [kls[m][s]])
+            for step in panels:
+                step(m, min(t, p.n_iter))
         s_g, s_n = min(t, race.gradient.n_iter), min(t, race.natural.n_iter)
         stamp.set_text(f"iteration t = {t}: KL from the MLE {kls['gradient'][s_g]:.2g} (gradient), "
                        f"{kls['natural'][s_n]:.2g} (natural gradient) nats")
 
     update(0)
     return fig, update
+
+
+_Step = Callable[[str, int], None]   # step(method, s): move a panel's artists of method to iterate s
+
+
+def _race_parameter_panel(ax: Any, race: Race, runs: dict[str, Any], n_rays: int) -> _Step:
+    """Parameter space: the paths over the log-likelihood contours, with each step's KL ellipse."""
+    fam = race.family
+    ellipses = {m: [fisher_ellipse(fam, p.theta[t], max(float(p.step_kl[t]), 1e-300), n_rays=n_rays)
+                    if t < p.n_iter else np.full((n_rays, 2), np.nan) for t in range(p.n_iter + 1)]
+                for m, p in runs.items()}
+    mle_chart = race.natural.theta[-1]
+    xlim, ylim = limits([p.theta for p in runs.values()] + [mle_chart[None]], pad=0.1)
+    xs, ys, ll = loglik_grid(fam, race.y, xlim, ylim)
+    ax.contour(xs, ys, ll, levels=contour_levels(ll), colors="0.75", linewidths=0.7, linestyles="solid")
+    ax.plot(*mle_chart, "*", color="black", ms=9)
+    lines, heads, rings = {}, {}, {}
+    for m in runs:
+        st = METHOD_STYLES[m]
+        (lines[m],) = ax.plot([], [], color=st["color"], ls=st["ls"], lw=1.6, label=METHOD_LABELS[m])
+        (heads[m],) = ax.plot([], [], "o", color=st["color"], ms=4)
+        (rings[m],) = ax.plot([], [], "-", color=st["color"], lw=1.0, alpha=0.9)
+    ax.set(xlim=xlim, ylim=ylim)
+    names = [PARAM_TEXT.get(p.name, p.name) for p in fam.param_specs]
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+    ax.set_title("parameter space", fontsize="small", y=1.0)
+
+    def step(m: str, s: int) -> None:
+        theta = runs[m].theta
+        lines[m].set_data(theta[: s + 1, 0], theta[: s + 1, 1])
+        heads[m].set_data([theta[s, 0]], [theta[s, 1]])
+        rings[m].set_data(ellipses[m][s][:, 0], ellipses[m][s][:, 1])
+
+    return step
+
+
+def _race_density_panel(ax: Any, race: Race, runs: dict[str, Any]) -> _Step:
+    """Distribution space: the data histogram and the density of each current iterate."""
+    y = race.y
+    base = {m: p.common for m, p in runs.items()}
+    common_fam = common_family(race.family)
+    grid = _density_grid(common_fam, y, np.concatenate(list(base.values())))
+    ax.hist(y, bins=12, density=True, color="0.82", edgecolor="0.6", lw=0.5, label="data")
+    dens = {}
+    for m in runs:
+        st = METHOD_STYLES[m]
+        (dens[m],) = ax.plot(grid, np.zeros_like(grid), color=st["color"], ls=st["ls"], lw=1.6)
+    peak = max(float(np.max(np.exp(common_fam.logpdf(grid[:, None], base[m][None])))) for m in runs)
+    hist_peak = float(np.max(np.histogram(y, bins=12, density=True)[0]))
+    ax.set(xlim=(grid[0], grid[-1]), ylim=(0, 1.08 * min(max(peak, hist_peak), 3 * hist_peak)))
+    ax.set_xlabel("y")
+    ax.set_title("distribution space", fontsize="small", y=1.0)
+
+    def step(m: str, s: int) -> None:
+        dens[m].set_ydata(np.exp(common_fam.logpdf(grid, base[m][s])))
+
+    return step
+
+
+def _race_kl_panel(ax: Any, runs: dict[str, Any], T: int) -> _Step:
+    """KL(p_θt ‖ p_MLE) against the iteration, on a log scale."""
+    kls = {m: np.maximum(p.kl_to_target, 1e-12) for m, p in runs.items()}
+    curves, dots = {}, {}
+    for m in runs:
+        st = METHOD_STYLES[m]
+        (curves[m],) = ax.plot([], [], color=st["color"], ls=st["ls"], lw=1.6, label=METHOD_LABELS[m])
+        (dots[m],) = ax.plot([], [], "o", color=st["color"], ms=4)
+    allk = np.concatenate(list(kls.values()))
+    plain_log_axis(ax)
+    ax.set(xlim=(0, T), ylim=(max(float(allk.min()) / 3, 1e-10), 3 * float(allk.max())))
+    ax.set_xlabel("iteration t")
+    ax.xaxis.set_major_locator(integer_locator())
+    ax.set_title("KL(p_θt ‖ p_MLE), nats", fontsize="small", y=1.0)
+    ax.legend(fontsize="x-small", loc="upper right")
+
+    def step(m: str, s: int) -> None:
+        curves[m].set_data(np.arange(s + 1), kls[m][: s + 1])
+        dots[m].set_data([s], [kls[m][s]])
+
+    return step
 
 
 def _density_grid(fam: Any, y: np.ndarray, thetas: np.ndarray, n: int = 241) -> np.ndarray:

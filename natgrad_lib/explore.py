@@ -225,7 +225,7 @@ class Explorer:
         frames = list(self.controls[self.sweep])
         base = dict(self.values)
 
-        def draw(i: int):
+        def draw(i: int) -> list:
             self.update(**{**base, self.sweep: frames[i]})
             return []
 

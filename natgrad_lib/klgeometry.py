@@ -11,7 +11,8 @@ r"""KL balls as point sets (numerics layer): the exact set
   quadratic approximation along lines and rays (what the figures of
   :mod:`natgrad_lib.plots.klball` draw);
 * :func:`in_domain`, :func:`to_base_or_nan`, :func:`from_base` -- the parameter domain and
-  the map between a chart and its base chart, row by row;
+  the map between a chart and its base chart, row by row; :func:`chart_ball` -- the exact
+  ball and the Fisher ellipse of one chart, in the chart and mapped to the base chart;
 * :func:`check_family`, :func:`check_point`, :func:`check_level`, :func:`check_levels` --
   argument checks shared with the figures.
 
@@ -45,6 +46,7 @@ __all__ = [
     "radius_error",
     "to_base_or_nan",
     "from_base",
+    "chart_ball",
 ]
 
 _MAX_BRACKET = 200
@@ -525,3 +527,27 @@ def from_base(fam: Family, base_theta: np.ndarray) -> np.ndarray:
     array([0., 4.])
     """
     return base_theta if fam.base is fam else fam.from_base(base_theta)
+
+
+def chart_ball(fam: Family, base_theta: np.ndarray, c: float, n_rays: int = 241) -> dict[str, Any]:
+    r"""The exact KL ball and the Fisher ellipse of level ``c`` of the chart ``fam``, centred at
+    the base point ``base_theta``, in the chart and mapped to the base chart.
+
+    Returns ``phi`` (the centre in the chart), ``exact`` and ``quad`` (points of the ball and
+    of the ellipse in the chart, one per ray), ``exact_base`` and ``quad_base`` (the same
+    mapped with ``fam.to_base``; NaN where the ellipse leaves the domain), ``radius_error``
+    (the largest :math:`|r_{\mathrm{KL}}/r_I - 1|` over the rays) and ``outside`` (how many
+    points of the ellipse lie outside the domain).
+
+    >>> import natgrad_lib as ng
+    >>> ball = chart_ball(ng.family("gaussian_logstd"), np.array([0.0, 1.0]), 0.05, n_rays=9)
+    >>> ball["phi"].tolist(), ball["exact"].shape, ball["outside"], bool(ball["radius_error"] < 0.2)
+    ([0.0, 0.0], (9, 2), 0, True)
+    """
+    phi = from_base(fam, base_theta)
+    u = fisher_directions(fam, phi, n_rays)
+    exact, quad = kl_contour(fam, phi, c, u), fisher_ellipse(fam, phi, c, u)
+    rel = np.nanmax(np.abs(np.linalg.norm(exact - phi, axis=1) / np.linalg.norm(quad - phi, axis=1) - 1))
+    return {"phi": phi, "exact": exact, "quad": quad, "exact_base": to_base_or_nan(fam, exact),
+            "quad_base": to_base_or_nan(fam, quad), "radius_error": float(rel),
+            "outside": int(np.sum(~in_domain(fam, quad)))}

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..montecarlo import QUANTITIES, Convergence
 from ._common import new_axes
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-def plot_convergence(conv: Convergence, ax: Any = None, labels: dict[str, str] | None = None):
+
+def plot_convergence(conv: Convergence, ax: Any = None, labels: dict[str, str] | None = None) -> Figure:
     """Plot ``conv`` (from :func:`natgrad_lib.montecarlo.mc_convergence`).
 
     Each quantity gets its absolute error (markers), its standard error (dotted)

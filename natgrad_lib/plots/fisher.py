@@ -17,12 +17,15 @@ A symmetric positive semi-definite 2 x 2 matrix can be drawn in two ways:
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
 from .._validate import as_float_array, require_finite
 from ._common import new_axes
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["ellipse_path", "plot_score_cloud", "update_score_cloud", "plot_metric_ellipses"]
 
@@ -120,7 +123,7 @@ def _limits(fisher: np.ndarray, span: float) -> tuple[float, float]:
 
 def plot_score_cloud(scores: Any, fisher: Any, ax: Any = None, *, radius: float = 2.0,
                      span: float = 4.0, labels: Sequence[str] = ("$s_1$", "$s_2$"),
-                     max_points: int = 2000):
+                     max_points: int = 2000) -> Figure:
     r"""Scatter of sampled score vectors with the sample covariance and the Fisher ellipse.
 
     Draws the first ``max_points`` rows of ``scores`` (a point cloud), the covariance
@@ -220,7 +223,7 @@ def update_score_cloud(ax: Any, scores: Any, fisher: Any, *, radius: float = 2.0
 
 def plot_metric_ellipses(matrices: Mapping[str, Any], ax: Any = None, *, radius: float = 1.0,
                          styles: Sequence[str] = ("-", "--", ":", "-."),
-                         colors: Sequence[str] | None = None):
+                         colors: Sequence[str] | None = None) -> Figure:
     r"""Unit balls :math:`\{d : d^\top M d = r^2\}` of several 2 x 2 metrics on one axes.
 
     A matrix that is large in a direction makes its ball short in that direction:

@@ -16,7 +16,7 @@ ray); the data for the fields and paths from :mod:`natgrad_lib.paths`.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
@@ -24,6 +24,9 @@ from .. import paths as _paths
 from ..families import Family
 from ..klgeometry import fisher_directions, fisher_ellipse, kl_contour
 from ._common import METHOD_LABELS, METHOD_STYLES, new_axes
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["METHOD_STYLES", "METHOD_LABELS", "kl_geometry", "plot_kl_geometry", "plot_direction_fields"]
 
@@ -87,7 +90,7 @@ def kl_geometry(fam: Family, theta: Any, c: float, grad: Any, n_rays: int = 181)
 
 
 def plot_kl_geometry(fam: Family, theta: Any, c: float, y: Any, ax: Any = None, n_rays: int = 181,
-                     contours: bool = True, legend: bool = True):
+                     contours: bool = True, legend: bool = True) -> Figure:
     r"""The KL ball at ``theta`` against the Euclidean ball of the same area, with both steps.
 
     Draws, around :math:`\theta` in the chart of ``fam``: the exact contour
@@ -174,7 +177,7 @@ def _unit(d: np.ndarray) -> np.ndarray:
 
 def plot_direction_fields(field: _paths.DirectionField,
                           paths: Mapping[str, Sequence[_paths.Path]] | None = None,
-                          axes: Any = None, optimum: Any = None, labels: Sequence[str] = ("$w$", "$b$")):
+                          axes: Any = None, optimum: Any = None, labels: Sequence[str] = ("$w$", "$b$")) -> Figure:
     r"""One panel per method: unit-length ascent directions over the log-likelihood contours.
 
     Parameters

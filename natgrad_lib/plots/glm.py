@@ -13,13 +13,16 @@ r"""Figures for fitting GLMs: convergence of the log-likelihood, Newton's quadra
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import numpy as np
 
 from .._validate import as_float_array, require_finite
 from ..optim import Objective
 from ._common import new_axes
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["glm_path_figure", "plot_loglik_gap", "plot_newton_1d"]
 
@@ -39,7 +42,7 @@ def _vector(value: Any, name: str) -> np.ndarray:
 
 
 def plot_loglik_gap(logliks: Mapping[str, Any], best: float, ax: Any = None,
-                    styles: Mapping[str, Mapping[str, Any]] | None = None):
+                    styles: Mapping[str, Mapping[str, Any]] | None = None) -> Figure:
     r"""Plot :math:`\ell^\ast - \ell(\theta_t)` against :math:`t` on a logarithmic axis.
 
     Parameters
@@ -89,7 +92,7 @@ def plot_loglik_gap(logliks: Mapping[str, Any], best: float, ax: Any = None,
 
 
 def plot_newton_1d(objective: Objective, iterates: Any, grid: Any, ax: Any = None,
-                   models: int = 2):
+                   models: int = 2) -> Figure:
     r"""Newton's method on a log-likelihood of one parameter, with its quadratic models.
 
     Draws :math:`\ell` over ``grid``, the iterates :math:`\theta_t` that lie inside the grid,

@@ -11,7 +11,7 @@ r"""Figures for the Fisher information as expected curvature, :math:`I(\theta) =
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from ..klgeometry import check_family
 from ..style import PALETTE
 from ._common import new_axes, param_label
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 __all__ = ["plot_observed_information", "plot_information_samples", "curvature_explorer"]
 
 _POSITIVE, _NEGATIVE, _EXTRA = PALETTE[0], PALETTE[1], PALETTE[2]
@@ -31,7 +34,7 @@ _POSITIVE, _NEGATIVE, _EXTRA = PALETTE[0], PALETTE[1], PALETTE[2]
 _NEG_L2 = "\u2212\u2113\u2033"
 
 
-def plot_observed_information(fam: Family, theta: Any, y: Any, ax: Any = None):
+def plot_observed_information(fam: Family, theta: Any, y: Any, ax: Any = None) -> Figure:
     r"""Eigenvalues of the observed information :math:`-\nabla^2_\theta \log p(y;\theta)` against ``y``.
 
     Each eigenvalue of the :math:`k \times k` matrix :math:`-H(y)` is drawn as a
@@ -99,7 +102,7 @@ def plot_observed_information(fam: Family, theta: Any, y: Any, ax: Any = None):
 
 
 def plot_information_samples(outer: Any, neg_hessian: Any, exact: float | None = None,
-                             ax: Any = None, bins: int = 40):
+                             ax: Any = None, bins: int = 40) -> Figure:
     r"""Histograms of the per-observation values of :math:`s s^\top` and :math:`-\nabla^2_\theta \log p`.
 
     Both samples have mean :math:`I(\theta)` (one entry of it) when the

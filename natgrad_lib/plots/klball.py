@@ -22,28 +22,29 @@ Figures (``ax=None`` makes a new figure; every function returns the figure):
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
 from ..explore import Explorer, explorer
 from ..families import Family
 from ..klgeometry import (
+    chart_ball,
     check_family,
     check_levels,
     check_norms,
     check_point,
     fisher_directions,
     fisher_ellipse,
-    from_base,
-    in_domain,
     kl_along_line,
     kl_contour,
     kl_remainders,
     radius_error,
-    to_base_or_nan,
 )
 from ._common import limits, new_axes, param_label
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "plot_kl_ball",
@@ -58,7 +59,7 @@ __all__ = [
 
 # ------------------------------------------------------------------------------------- figures
 def plot_kl_ball(fam: Family, theta: Any, cs: Sequence[float], ax: Any = None, n_rays: int = 241,
-                 ellipse: bool = True, legend: bool = True):
+                 ellipse: bool = True, legend: bool = True) -> Figure:
     r"""Exact KL contours (solid) and Fisher ellipses (dashed) around ``theta``, one colour per level.
 
     Parameters
@@ -115,7 +116,7 @@ def plot_kl_ball(fam: Family, theta: Any, cs: Sequence[float], ax: Any = None, n
 
 
 def plot_kl_interval(fam: Family, theta: Any, cs: Sequence[float], ax: Any = None,
-                     grid: Any = None):
+                     grid: Any = None) -> Figure:
     r"""One parameter: :math:`\mathrm{KL}(p_\theta\|p_{\tilde\theta})` and the parabola, with the level sets.
 
     For each level :math:`c` a horizontal segment joins the two points where the
@@ -194,7 +195,7 @@ def plot_kl_interval(fam: Family, theta: Any, cs: Sequence[float], ax: Any = Non
     return fig
 
 
-def plot_kl_directions(fam: Family, theta: Any, direction: Any, ts: Any, ax: Any = None):
+def plot_kl_directions(fam: Family, theta: Any, direction: Any, ts: Any, ax: Any = None) -> Figure:
     r"""Both directions of KL and the quadratic form along the line :math:`\theta + t d`.
 
     Draws :math:`\mathrm{KL}(p_\theta\|p_{\theta+td})`,
@@ -240,7 +241,7 @@ def plot_kl_directions(fam: Family, theta: Any, direction: Any, ts: Any, ax: Any
     return fig
 
 
-def plot_kl_remainder(cases: Sequence[tuple], norms: Any, ax: Any = None):
+def plot_kl_remainder(cases: Sequence[tuple], norms: Any, ax: Any = None) -> Figure:
     r"""Log-log plot of :math:`|\mathrm{KL}(p_\theta\|p_{\theta+d}) - \tfrac12 d^\top I d|` against :math:`\|d\|`.
 
     Parameters
@@ -283,7 +284,7 @@ def plot_kl_remainder(cases: Sequence[tuple], norms: Any, ax: Any = None):
     return fig
 
 
-def plot_kl_ratio(cases: Sequence[tuple], norms: Any, ax: Any = None):
+def plot_kl_ratio(cases: Sequence[tuple], norms: Any, ax: Any = None) -> Figure:
     r"""The ratio :math:`\mathrm{KL}(p_\theta\|p_{\theta+d}) / (\tfrac12 d^\top I d)` against :math:`\|d\|`.
 
     Parameters
@@ -319,7 +320,7 @@ def plot_kl_ratio(cases: Sequence[tuple], norms: Any, ax: Any = None):
     return fig
 
 
-def plot_radius_error(cases: Sequence[tuple], cs: Any, ax: Any = None, n_rays: int = 121):
+def plot_radius_error(cases: Sequence[tuple], cs: Any, ax: Any = None, n_rays: int = 121) -> Figure:
     r"""How far the Fisher ellipse is from the exact KL ball, as the level :math:`c` grows.
 
     For each ray :math:`u` the exact radius :math:`r_{\mathrm{KL}}` (where
@@ -422,8 +423,6 @@ def kl_ball_explorer(base_theta: Any, cs: Sequence[float], charts: Sequence[str]
     (True, 2)
     >>> plt.close(ex.fig)
     """
-    import matplotlib.pyplot as plt
-
     from .. import registry
 
     levels = check_levels(cs)
@@ -435,6 +434,25 @@ def kl_ball_explorer(base_theta: Any, cs: Sequence[float], charts: Sequence[str]
         raise ValueError(f"charts must be among {list(_CHART_AXES)}, got {unknown}")
     fams = {name: registry.family(name) for name in charts}
     base_th = check_point(registry.family("gaussian"), base_theta)
+    fig, draw = _ball_figure(base_th, figsize, dpi)
+    cache: dict[tuple[str, float], dict[str, Any]] = {}
+
+    def update(c: float, parametrisation: str) -> None:
+        if (parametrisation, c) not in cache:
+            cache[(parametrisation, c)] = chart_ball(fams[parametrisation], base_th, c, n_rays)
+        draw(cache[(parametrisation, c)], c, parametrisation)
+
+    return explorer(fig, update, {"c": levels, "parametrisation": list(charts)}, sweep="c",
+                    alt=("The exact KL ball (solid) and the Fisher ellipse (dashed) of a Gaussian, "
+                         "in the chosen chart (left) and mapped to (mu, sigma) (right), "
+                         f"for levels c from {min(levels):g} to {max(levels):g} nats."))
+
+
+def _ball_figure(base_th: np.ndarray, figsize: tuple[float, float],
+                 dpi: int) -> tuple[Any, Callable[[dict[str, Any], float, str], None]]:
+    """The two panels of :func:`kl_ball_explorer` and ``draw(ball, c, chart)`` that moves them
+    to a ball from :func:`natgrad_lib.klgeometry.chart_ball`."""
+    import matplotlib.pyplot as plt
 
     # A fixed layout and plain tick labels: the fallback redraws every frame, and
     # constrained layout with mathtext tick labels would dominate the build time.
@@ -455,20 +473,9 @@ def kl_ball_explorer(base_theta: Any, cs: Sequence[float], charts: Sequence[str]
     ax_r.set_title("mapped to (μ, σ)", fontsize="small")
     ax_l.legend(fontsize="x-small", loc="upper left")
     note = ax_r.text(0.03, 0.97, "", transform=ax_r.transAxes, va="top", fontsize="x-small")
-    cache: dict[tuple[str, float], tuple] = {}
 
-    def curves(name: str, c: float):
-        if (name, c) not in cache:
-            fam = fams[name]
-            phi = from_base(fam, base_th)
-            u = fisher_directions(fam, phi, n_rays)
-            exact, quad = kl_contour(fam, phi, c, u), fisher_ellipse(fam, phi, c, u)
-            cache[(name, c)] = (phi, exact, quad, to_base_or_nan(fam, exact), to_base_or_nan(fam, quad))
-        return cache[(name, c)]
-
-    def update(c: float, parametrisation: str) -> None:
-        fam = fams[parametrisation]
-        phi, exact, quad, exact_b, quad_b = curves(parametrisation, c)
+    def draw(ball: dict[str, Any], c: float, parametrisation: str) -> None:
+        phi, exact, quad, exact_b, quad_b = (ball[k] for k in ("phi", "exact", "quad", "exact_base", "quad_base"))
         exact_l.set_data(exact[:, 0], exact[:, 1])
         quad_l.set_data(quad[:, 0], quad[:, 1])
         centre_l.set_data([phi[0]], [phi[1]])
@@ -484,12 +491,8 @@ def kl_ball_explorer(base_theta: Any, cs: Sequence[float], charts: Sequence[str]
         (x0, x1), (y0, y1) = limits([exact_b], pad=0.3)
         ax_r.set_xlim(x0, x1)
         ax_r.set_ylim(min(y0, base_th[1] - 1.05 * (base_th[1] - y0) - 0.05 * (y1 - y0)), y1 + 0.3 * (y1 - y0))
-        rel = np.nanmax(np.abs(np.linalg.norm(exact - phi, axis=1) / np.linalg.norm(quad - phi, axis=1) - 1))
-        outside = int(np.sum(~in_domain(fam, quad)))
-        note.set_text(f"c = {c:g} nats, radius error up to {100 * rel:.0f}%"
+        outside = ball["outside"]
+        note.set_text(f"c = {c:g} nats, radius error up to {100 * ball['radius_error']:.0f}%"
                       + (f"\nellipse leaves the domain on {outside}/{len(quad)} rays" if outside else ""))
 
-    return explorer(fig, update, {"c": levels, "parametrisation": list(charts)}, sweep="c",
-                    alt=("The exact KL ball (solid) and the Fisher ellipse (dashed) of a Gaussian, "
-                         "in the chosen chart (left) and mapped to (mu, sigma) (right), "
-                         f"for levels c from {min(levels):g} to {max(levels):g} nats."))
+    return fig, draw

@@ -14,7 +14,7 @@ d* = √(2c / ∇ℓᵀI⁻¹∇ℓ) I⁻¹∇ℓ.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from ..klgeometry import kl_contour, kl_ray_radius
 from ..optim import family_objective, natural_step_kl
 from ..style import PALETTE
 from ._common import new_axes
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "plot_kl_ellipse",
@@ -102,7 +105,7 @@ def _check_2d(fam: Any) -> None:
 
 
 def plot_kl_ellipse(fam: Any, y: Any, phi: Any, c: float, ax: Any = None, *,
-                    n_search: int = 100_000, legend: bool = True):
+                    n_search: int = 100_000, legend: bool = True) -> Figure:
     """Draw the KL ellipse at φ with ∇ℓ, the natural step d* and the dense-search maximiser.
 
     In the step coordinates d of ``fam`` (centred on φ), the figure shows the ellipse
@@ -208,7 +211,7 @@ def kl_ellipse_explorer(charts: Mapping[str, tuple[Any, Any]], y: Any, cs: Seque
 
 def plot_step_gap(alphas: Any, gaps: Mapping[str, Any], slope: float, ax: Any = None, *,
                   xlabel: str = r"step size $\alpha$", ylabel: str = "gap",
-                  title: str | None = None):
+                  title: str | None = None) -> Figure:
     """Plot gaps against the step size on log-log axes, with a dashed line of slope ``slope``.
 
     Parameters
@@ -264,7 +267,7 @@ def plot_step_gap(alphas: Any, gaps: Mapping[str, Any], slope: float, ax: Any = 
 def plot_step_paths(paths: Mapping[str, Any], start: Any, ax: Any = None, *,
                     kl_family: Any = None, kl_levels: Sequence[float] = (), kl_scale: float = 1.0,
                     xlabel: str | None = None, ylabel: str | None = None, title: str | None = None,
-                    legend: bool = True):
+                    legend: bool = True) -> Figure:
     """Draw step paths (one curve per chart) in one chart, each with its end point.
 
     Parameters

@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from .._validate import as_float_array, require_finite
 from ._common import new_axes
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "plot_expected_score",
@@ -75,7 +78,7 @@ def plot_expected_score(
     stderr: Any = None,
     xlabel: str = r"evaluation point $\theta$",
     ylabel: str = r"$\mathbb{E}_{y\sim p(y;\theta_0)}[s(y;\theta)]$",
-):
+) -> Figure:
     r"""Plot the expected score under :math:`\theta_0` against the evaluation point.
 
     Draws the exact curve :math:`\theta \mapsto \mathbb{E}_{y\sim p(y;\theta_0)}[s(y;\theta)]`
@@ -151,7 +154,7 @@ def plot_score_means(
     *,
     scale: Any = None,
     xlabel: str | None = None,
-):
+) -> Figure:
     r"""A forest plot: Monte Carlo estimates of score means, ± 2 standard errors, against 0.
 
     One row per label, top to bottom. With ``scale`` (for example the exact
@@ -274,7 +277,7 @@ def plot_score_histogram(
     ylim: tuple[float, float] | None = None,
     xlabel: str = r"score $s(y;\theta)$",
     legend_loc: str = "upper right",
-):
+) -> Figure:
     r"""Relative frequencies of sampled scores of a discrete family, their mean ± 2 SE, and 0.
 
     The score of a discrete family takes countably many values; ``support``
