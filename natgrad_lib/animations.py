@@ -106,9 +106,6 @@ def race_figure(race: Race, *, figsize: tuple[float, float] = (10.0, 3.3), dpi: 
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt, natgrad_lib as ng
     >>> from natgrad_lib import paths
     >>> y = np.random.default_rng(0).normal(2.0, 0.5, size=30)
     >>> r = paths.race(ng.family("gaussian"), y, [0.0, 1.5], steps=4, lr_gradient=0.1, lr_natural=0.3)
@@ -252,9 +249,6 @@ def race_animation(race: Race, *, max_frames: int = MAX_FRAMES, alt: Optional[st
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import natgrad_lib as ng
     >>> from natgrad_lib import paths
     >>> y = np.random.default_rng(0).normal(2.0, 0.5, size=30)
     >>> r = paths.race(ng.family("gaussian"), y, [0.0, 1.5], steps=3, lr_gradient=0.1, lr_natural=0.3)
@@ -311,9 +305,6 @@ def invariance_figure(*results: Invariance, figsize: Optional[tuple[float, float
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
     >>> from natgrad_lib import paths
     >>> inv = paths.invariance_paths(["bernoulli", "bernoulli_logit"], [0, 1, 1, 1], [0.3],
     ...                              steps=4, lr=0.2)
@@ -425,8 +416,6 @@ def invariance_animation(*results: Invariance, max_frames: int = MAX_FRAMES, alt
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> from natgrad_lib import paths
     >>> inv = paths.invariance_paths(["bernoulli", "bernoulli_logit"], [0, 1, 1, 1], [0.3],
     ...                              steps=3, lr=0.2)

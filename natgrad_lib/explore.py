@@ -388,9 +388,6 @@ def explorer(fig: Any, update: Callable[..., Any], controls: Mapping[str, Sequen
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
     >>> fig, ax = plt.subplots(figsize=(2, 2), dpi=30)
     >>> (line,) = ax.plot([0, 1], [0, 0])
     >>> ex = explorer(fig, lambda slope: line.set_ydata([0, slope]),

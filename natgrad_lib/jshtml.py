@@ -57,9 +57,6 @@ def to_html(anim: Any, alt: str, *, fallback: bool = True, default_mode: str = "
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
     >>> from matplotlib.animation import FuncAnimation
     >>> fig, ax = plt.subplots(figsize=(2, 2), dpi=30)
     >>> (line,) = ax.plot([0, 1], [0, 0])

@@ -14,18 +14,14 @@ import io
 import subprocess
 import sys
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from PIL import Image
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
-
-import natgrad_lib as ng  # noqa: E402, F401  (the package imports before its submodules)
-from natgrad_lib import explore, plots  # noqa: E402
-from natgrad_lib.jshtml import JSAnimation  # noqa: E402
+import natgrad_lib as ng  # noqa: F401  (the package imports before its submodules)
+from natgrad_lib import explore, plots
+from natgrad_lib.jshtml import JSAnimation
 
 ipywidgets = pytest.importorskip("ipywidgets")
 

@@ -7,32 +7,17 @@ import base64
 import io
 import re
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-import natgrad_lib as ng  # noqa: E402
-from natgrad_lib import animations, jshtml, paths  # noqa: E402
-from natgrad_lib.explore import CompactExplorer  # noqa: E402
-from natgrad_lib.plots import geometry, optimizer_explorer  # noqa: E402
+import natgrad_lib as ng
+from natgrad_lib import animations, jshtml, paths
+from natgrad_lib.explore import CompactExplorer
+from natgrad_lib.plots import geometry, optimizer_explorer
 
 FRAME = re.compile(r"frames\[\d+\] = \"data:image/png;base64,")
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-@pytest.fixture(scope="module")
-def y_gauss() -> np.ndarray:
-    return np.random.default_rng(20260701).normal(2.0, 0.6, size=40)
 
 
 def _radius_error(fam, theta, c):
@@ -114,8 +99,7 @@ def race(y_gauss):
 
 
 @pytest.fixture(scope="module")
-def invariances(y_gauss):
-    y_bern = (np.random.default_rng(1).random(20) < 0.8).astype(float)
+def invariances(y_gauss, y_bern):
     gauss = paths.invariance_paths(["gaussian", "gaussian_logstd", "gaussian_var", "gaussian_natural"],
                                    y_gauss, [0.0, 2.0], steps=5, lr=0.1)
     bern = paths.invariance_paths(["bernoulli", "bernoulli_logit"], y_bern, [0.2], steps=5, lr=0.1)
@@ -193,8 +177,7 @@ def test_compact_frames_keeps_a_valid_smaller_png():
 
 
 @pytest.fixture
-def explorer(y_gauss):
-    y_bern = (np.random.default_rng(1).random(20) < 0.8).astype(float)
+def explorer(y_gauss, y_bern):
     return optimizer_explorer(y_gauss, y_bern, sizes=(0.005, 0.1, 0.5), steps=(8, 4), dpi=30)
 
 

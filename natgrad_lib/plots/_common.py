@@ -42,7 +42,6 @@ def new_axes(ax: Any = None, figsize: tuple[float, float] = (6.4, 4.0), *, layou
     """``(figure, axes)``: a new figure of ``figsize`` (and ``layout``, ``dpi``) if ``ax`` is
     None, else ``ax`` and its figure (the caller's layout is left alone).
 
-    >>> import matplotlib.pyplot as plt
     >>> fig, ax = new_axes(figsize=(2, 1), layout="constrained")
     >>> fig.get_size_inches().tolist(), new_axes(ax) == (fig, ax)
     ([2.0, 1.0], True)

@@ -22,15 +22,12 @@ def plot_convergence(conv: Convergence, ax: Any = None, labels: dict[str, str] |
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np, natgrad_lib as ng
     >>> from natgrad_lib.montecarlo import mc_convergence
     >>> conv = mc_convergence(ng.family("poisson"), [2.0], [100, 1000], np.random.default_rng(0))
     >>> fig = plot_convergence(conv)
     >>> len(fig.axes)
     1
-    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    >>> plt.close(fig)
     """
     fig, ax = new_axes(ax)
     ns = conv.ns.astype(float)

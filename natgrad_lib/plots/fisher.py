@@ -73,7 +73,6 @@ def ellipse_path(matrix: Any, *, metric: bool = False, radius: float = 1.0,
     The covariance ellipse of ``diag(4, 1)`` has half-axes 2 and 1; the unit ball of the
     same matrix as a metric has half-axes 1/2 and 1.
 
-    >>> import numpy as np
     >>> xy = ellipse_path(np.diag([4.0, 1.0]), num=5)
     >>> np.abs(xy).max(axis=0)
     array([2., 1.])
@@ -153,16 +152,13 @@ def plot_score_cloud(scores: Any, fisher: Any, ax: Any = None, *, radius: float 
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np, natgrad_lib as ng
     >>> fam = ng.family("gaussian")
     >>> theta = np.array([0.0, 1.0])
     >>> s = fam.score(fam.sample(theta, 500, np.random.default_rng(0)), theta)
     >>> fig = plot_score_cloud(s, fam.fisher(theta))
     >>> sorted(a.get_gid() for a in fig.axes[0].get_children() if a.get_gid())
     ['score-fisher', 'score-sample-cov', 'score-samples']
-    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    >>> plt.close(fig)
     """
     s = _scores2(scores)
     f = _matrix2(fisher, "fisher")
@@ -195,15 +191,12 @@ def update_score_cloud(ax: Any, scores: Any, fisher: Any, *, radius: float = 2.0
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np
     >>> rng = np.random.default_rng(1)
     >>> fig = plot_score_cloud(rng.normal(size=(300, 2)), np.eye(2))
     >>> pts, cov, fis = update_score_cloud(fig.axes[0], 3 * rng.normal(size=(50, 2)), 9 * np.eye(2))
     >>> pts.get_offsets().shape, [float(x) for x in fig.axes[0].get_xlim()]
     ((50, 2), [-12.0, 12.0])
-    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    >>> plt.close(fig)
     """
     s = _scores2(scores)
     f = _matrix2(fisher, "fisher")
@@ -247,14 +240,11 @@ def plot_metric_ellipses(matrices: Mapping[str, Any], ax: Any = None, *, radius:
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np
     >>> fig = plot_metric_ellipses({"I": np.diag([1.0, 2.0]),
     ...                             "F": np.array([[1.0, 0.5], [0.5, 3.0]])})
     >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     ['I', 'F']
-    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    >>> plt.close(fig)
     """
     if not matrices:
         raise ValueError("matrices must hold at least one labelled matrix, got none")

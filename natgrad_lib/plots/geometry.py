@@ -61,7 +61,6 @@ def kl_geometry(fam: Family, theta: Any, c: float, grad: Any, n_rays: int = 181)
     The circle has the area of the ellipse, :math:`\pi\, 2c / \sqrt{\det I(\theta)}`, and the
     natural step lies on the ellipse:
 
-    >>> import natgrad_lib as ng
     >>> g = kl_geometry(ng.family("gaussian"), [0.0, 1.0], 0.02, [1.0, 1.0], n_rays=9)
     >>> round(float(g["radius"] ** 2), 12), round(2 * 0.02 / float(np.sqrt(2.0)), 12)   # I = diag(1, 2)
     (0.028284271247, 0.028284271247)
@@ -119,9 +118,6 @@ def plot_kl_geometry(fam: Family, theta: Any, c: float, y: Any, ax: Any = None, 
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt, natgrad_lib as ng
     >>> fig = plot_kl_geometry(ng.family("gaussian"), [0.0, 1.0], 0.05, [1.0, 2.0, 2.5], n_rays=31)
     >>> len(fig.axes[0].patches)            # the two arrows
     2
@@ -199,9 +195,6 @@ def plot_direction_fields(field: _paths.DirectionField,
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
     >>> from natgrad_lib import paths
     >>> X, y = paths.regression_data(30, np.random.default_rng(0))
     >>> prob = paths.glm_problem("gaussian", X, y)

@@ -64,9 +64,6 @@ def plot_loglik_gap(logliks: Mapping[str, Any], best: float, ax: Any = None,
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
     >>> fig = plot_loglik_gap({"newton": [-3.0, -1.5, -1.01, -1.0], "gradient": [-3.0, -2.0, -1.5]},
     ...                       best=-1.0)
     >>> [len(line.get_xdata()) for line in fig.axes[0].get_lines()]   # the zero gap is dropped
@@ -119,10 +116,6 @@ def plot_newton_1d(objective: Objective, iterates: Any, grid: Any, ax: Any = Non
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
-    >>> import numpy as np
     >>> from natgrad_lib.glm import GLM
     >>> obj = GLM("poisson").objective(np.ones((3, 1)), [2, 4, 3])   # ℓ = 9θ − 3eᶿ + const
     >>> fig = plot_newton_1d(obj, [[0.0], [2.0]], np.linspace(-1, 3, 50), models=1)
@@ -201,10 +194,6 @@ def glm_path_figure(model: Any, X: Any, y: Any, paths: Mapping[str, Any], extent
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
-    >>> import numpy as np
     >>> from natgrad_lib.glm import GLM
     >>> X = np.column_stack([np.ones(4), [-1.0, 0.0, 1.0, 2.0]]); y = np.array([0, 1, 0, 1])
     >>> paths = {"newton": [[0, 0], [0.1, 0.4], [0.2, 0.5]], "gradient": [[0, 0], [0, 0.1], [0, 0.2]]}

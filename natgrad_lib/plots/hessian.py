@@ -61,9 +61,6 @@ def plot_observed_information(fam: Family, theta: Any, y: Any, ax: Any = None) -
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt, numpy as np, natgrad_lib as ng
     >>> fig = plot_observed_information(ng.family("gaussian"), [0.0, 1.0], np.linspace(-3, 3, 61))
     >>> len(fig.axes[0].lines)      # two eigenvalue curves, two Fisher eigenvalues, zero
     5
@@ -130,9 +127,6 @@ def plot_information_samples(outer: Any, neg_hessian: Any, exact: float | None =
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt, numpy as np, natgrad_lib as ng
     >>> fam, theta = ng.family("poisson"), np.array([3.0])
     >>> y = fam.sample(theta, 2000, np.random.default_rng(0))
     >>> outer = fam.score(y, theta)[:, 0] ** 2
@@ -234,9 +228,6 @@ def curvature_explorer(
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt, numpy as np, natgrad_lib as ng
     >>> ex = curvature_explorer(ng.family("poisson"), [2.0], 0, [1.0, 2.0], [1, 10, 100],
     ...                         np.linspace(0.5, 4.0, 50), np.random.default_rng(0))
     >>> sorted(ex.controls)

@@ -84,9 +84,6 @@ def plot_kl_ball(fam: Family, theta: Any, cs: Sequence[float], ax: Any = None, n
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt, natgrad_lib as ng
     >>> fig = plot_kl_ball(ng.family("gaussian"), [0.0, 1.0], [0.1, 0.5])
     >>> len(fig.axes[0].lines)             # 2 contours, 2 ellipses, the centre
     5
@@ -142,9 +139,6 @@ def plot_kl_interval(fam: Family, theta: Any, cs: Sequence[float], ax: Any = Non
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt, natgrad_lib as ng
     >>> fig = plot_kl_interval(ng.family("bernoulli"), [0.05], [0.02, 0.1])
     >>> fig.axes[0].get_xlabel()
     '$p$'
@@ -219,9 +213,6 @@ def plot_kl_directions(fam: Family, theta: Any, direction: Any, ts: Any, ax: Any
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np, matplotlib.pyplot as plt, natgrad_lib as ng
     >>> fig = plot_kl_directions(ng.family("bernoulli"), [0.2], [1.0], np.linspace(-0.15, 0.3, 50))
     >>> len(fig.axes[0].lines)
     3
@@ -259,9 +250,6 @@ def plot_kl_remainder(cases: Sequence[tuple], norms: Any, ax: Any = None) -> Fig
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np, matplotlib.pyplot as plt, natgrad_lib as ng
     >>> cases = [("Bernoulli", ng.family("bernoulli"), [0.3], [1.0])]
     >>> fig = plot_kl_remainder(cases, np.geomspace(1e-3, 1e-1, 5))
     >>> fig.axes[0].get_xscale(), fig.axes[0].get_yscale()
@@ -298,9 +286,6 @@ def plot_kl_ratio(cases: Sequence[tuple], norms: Any, ax: Any = None) -> Figure:
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np, matplotlib.pyplot as plt, natgrad_lib as ng
     >>> cases = [("Poisson", ng.family("poisson"), [2.0], [1.0])]
     >>> fig = plot_kl_ratio(cases, np.geomspace(1e-3, 1.0, 5))
     >>> bool(abs(fig.axes[0].lines[0].get_ydata()[0] - 1) < 1e-3)
@@ -344,9 +329,6 @@ def plot_radius_error(cases: Sequence[tuple], cs: Any, ax: Any = None, n_rays: i
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np, matplotlib.pyplot as plt, natgrad_lib as ng
     >>> fig = plot_radius_error([("p = 0.3", ng.family("bernoulli"), [0.3])], [0.01, 0.1])
     >>> len(fig.axes[0].lines)
     2
@@ -413,9 +395,6 @@ def kl_ball_explorer(base_theta: Any, cs: Sequence[float], charts: Sequence[str]
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
     >>> ex = kl_ball_explorer([0.5, 0.8], [0.05, 0.2], n_rays=31, dpi=30)
     >>> line = ex.fig.axes[0].lines[0]
     >>> ex.set(parametrisation="gaussian_natural", c=0.2)

@@ -136,9 +136,6 @@ def plot_kl_ellipse(fam: Any, y: Any, phi: Any, c: float, ax: Any = None, *,
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt, natgrad_lib as ng
     >>> fig = plot_kl_ellipse(ng.family("gaussian"), [0.5, 1.5, 2.0], [0.0, 1.0], 0.1,
     ...                       n_search=1000)
     >>> len(fig.axes)
@@ -177,9 +174,6 @@ def kl_ellipse_explorer(charts: Mapping[str, tuple[Any, Any]], y: Any, cs: Seque
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt, natgrad_lib as ng
     >>> ex = kl_ellipse_explorer({"(mu, sigma)": (ng.family("gaussian"), [0.0, 1.0])},
     ...                          [0.5, 1.5, 2.0], [0.05, 0.2], n_search=500)
     >>> ex.set(c=0.2); ex.values
@@ -231,9 +225,6 @@ def plot_step_gap(alphas: Any, gaps: Mapping[str, Any], slope: float, ax: Any = 
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np, matplotlib.pyplot as plt
     >>> a = np.geomspace(1e-3, 1e-1, 5)
     >>> fig = plot_step_gap(a, {"quadratic": 3 * a**2}, slope=2)
     >>> fig.axes[0].get_xscale(), fig.axes[0].get_yscale()
@@ -294,9 +285,6 @@ def plot_step_paths(paths: Mapping[str, Any], start: Any, ax: Any = None, *,
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np, matplotlib.pyplot as plt, natgrad_lib as ng
     >>> line = np.linspace([0.0, 1.0], [0.3, 1.2], 5)
     >>> fig = plot_step_paths({"a": line}, [0.0, 1.0], kl_family=ng.family("gaussian"),
     ...                       kl_levels=[0.01, 0.05])

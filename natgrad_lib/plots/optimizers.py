@@ -124,7 +124,6 @@ def optimizer_explorer(
 
     Examples
     --------
-    >>> import numpy as np, matplotlib.pyplot as plt
     >>> rng = np.random.default_rng(0)
     >>> ex = optimizer_explorer(rng.normal(2.0, 0.6, 30), rng.random(20) < 0.8, sizes=(0.1, 0.5),
     ...                         steps=(5,), dpi=30)

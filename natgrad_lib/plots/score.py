@@ -106,15 +106,12 @@ def plot_expected_score(
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np
     >>> lam = np.linspace(1.0, 6.0, 51)
     >>> fig = plot_expected_score(lam, 3.0 / lam - 1.0, 3.0,
     ...                           theta_mc=[2.0, 4.0], estimate=[0.49, -0.26], stderr=[0.03, 0.02])
     >>> len(fig.axes), len(fig.axes[0].lines) >= 3
     (1, True)
-    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    >>> plt.close(fig)
     """
     th = _vector(theta, "theta", min_size=2)
     ex = _vector(exact, "exact", min_size=2)
@@ -181,12 +178,10 @@ def plot_score_means(
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> fig = plot_score_means(["a", "b"], [0.01, -0.02], [0.01, 0.015], scale=[1.0, 2.0])
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
     ['a', 'b']
-    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    >>> plt.close(fig)
     """
     if isinstance(labels, str) or not all(isinstance(lab, str) for lab in labels):
         raise TypeError(f"labels must be a sequence of str, got {labels!r}")
@@ -310,14 +305,11 @@ def plot_score_histogram(
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np
     >>> y = np.array([0, 1, 1, 2, 4])                  # Poisson counts, lambda = 2
     >>> fig = plot_score_histogram(y / 2.0 - 1.0, np.arange(6) / 2.0 - 1.0)
     >>> [round(float(b.get_height()), 2) for b in fig.axes[0].patches[:3]]
     [0.2, 0.4, 0.2]
-    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    >>> plt.close(fig)
     """
     from matplotlib.patches import Rectangle
     from matplotlib.transforms import blended_transform_factory
@@ -370,16 +362,13 @@ def update_score_histogram(ax: Any, scores: Any, support: Any, *, pmf: Any = Non
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np
     >>> sup = np.arange(6) / 2.0 - 1.0
     >>> fig = plot_score_histogram(np.array([0, 1, 1, 2, 4]) / 2.0 - 1.0, sup)
     >>> ax = fig.axes[0]; first = ax.patches[0]
     >>> update_score_histogram(ax, np.array([0, 0, 3, 3]) / 2.0 - 1.0, sup)
     >>> ax.patches[0] is first, first.get_height()
     (True, 0.5)
-    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    >>> plt.close(fig)
     """
     h = _HISTOGRAMS.get(ax)
     if h is None:
