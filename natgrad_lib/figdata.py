@@ -6,6 +6,8 @@ figure or an explorer of the presentation layer only draws.
 * :func:`loglik_grid` -- the average log-likelihood of a two-parameter family on a grid (NaN
   outside the parameter domain): the contours under the optimisation paths of
   :mod:`natgrad_lib.animations` and :mod:`natgrad_lib.plots.optimizers`.
+* :func:`glm_loglik_grid` -- the log-likelihood of a GLM with two coefficients on a grid (the
+  contours of :func:`natgrad_lib.plots.glm.glm_path_figure`).
 * :func:`curvature_data` -- single-observation log-likelihood curves along one parameter,
   their running averages, the observed information and the squared score with their running
   averages: what :func:`natgrad_lib.plots.hessian.curvature_explorer` shows.
@@ -20,7 +22,7 @@ import numpy as np
 from .families import Family
 from .klgeometry import in_domain
 
-__all__ = ["loglik_grid", "curvature_data"]
+__all__ = ["loglik_grid", "glm_loglik_grid", "curvature_data"]
 
 
 def loglik_grid(fam: Family, y: Any, xlim: tuple[float, float], ylim: tuple[float, float],
@@ -46,6 +48,21 @@ def loglik_grid(fam: Family, y: Any, xlim: tuple[float, float], ylim: tuple[floa
     th = fam.check_theta(grid[inside])
     ll[inside] = np.sum(fam.logpdf(yy[:, None], th[None, :, :]), axis=0) / len(yy)
     return xs, ys, ll.reshape(n, n)
+
+
+def glm_loglik_grid(model: Any, X: Any, y: Any, b0: np.ndarray, b1: np.ndarray) -> np.ndarray:
+    r"""``model.loglik(θ, X, y)`` at every :math:`\theta = (b_0, b_1)` of the grid ``b0`` × ``b1``;
+    entry ``[j, i]`` is at ``(b0[i], b1[j])`` (the layout ``contour`` expects).
+
+    Examples
+    --------
+    >>> from natgrad_lib.glm import GLM
+    >>> X = np.column_stack([np.ones(3), [-1.0, 0.0, 1.0]]); y = np.array([0.0, 1.0, 1.0])
+    >>> surface = glm_loglik_grid(GLM("logistic"), X, y, np.array([0.0, 1.0]), np.array([0.0, 0.5, 1.0]))
+    >>> surface.shape, bool(np.isclose(surface[0, 0], 3 * np.log(0.5)))
+    ((3, 2), True)
+    """
+    return np.array([[model.loglik([u, v], X, y) for u in b0] for v in b1])
 
 
 def curvature_data(fam: Family, theta: np.ndarray, index: int, value: float, grid: np.ndarray,

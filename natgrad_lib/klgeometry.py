@@ -13,6 +13,8 @@ r"""KL balls as point sets (numerics layer): the exact set
 * :func:`in_domain`, :func:`to_base_or_nan`, :func:`from_base` -- the parameter domain and
   the map between a chart and its base chart, row by row; :func:`chart_ball` -- the exact
   ball and the Fisher ellipse of one chart, in the chart and mapped to the base chart;
+* :func:`kl_geometry` -- the KL ball, the Fisher ellipse, the Euclidean circle of the same
+  area and the gradient and natural-gradient steps to them;
 * :func:`check_family`, :func:`check_point`, :func:`check_level`, :func:`check_levels` --
   argument checks shared with the figures.
 
@@ -47,6 +49,7 @@ __all__ = [
     "to_base_or_nan",
     "from_base",
     "chart_ball",
+    "kl_geometry",
 ]
 
 _MAX_BRACKET = 200
@@ -551,3 +554,59 @@ def chart_ball(fam: Family, base_theta: np.ndarray, c: float, n_rays: int = 241)
     return {"phi": phi, "exact": exact, "quad": quad, "exact_base": to_base_or_nan(fam, exact),
             "quad_base": to_base_or_nan(fam, quad), "radius_error": float(rel),
             "outside": int(np.sum(~in_domain(fam, quad)))}
+
+
+def kl_geometry(fam: Family, theta: Any, c: float, grad: Any, n_rays: int = 181) -> dict[str, Any]:
+    r"""The curves and steps of :func:`natgrad_lib.plots.geometry.plot_kl_geometry`, as arrays.
+
+    Parameters
+    ----------
+    fam : Family
+        A two-parameter family.
+    theta : array_like, shape (2,)
+    c : float
+        The KL budget, ``c > 0``.
+    grad : array_like, shape (2,)
+        The gradient of the objective at ``theta`` (any positive multiple gives the same
+        steps).
+    n_rays : int
+        Points per curve.
+
+    Returns
+    -------
+    dict
+        ``ellipse``, ``exact``, ``circle`` (each of shape (n_rays, 2), points
+        :math:`\theta + d`), ``radius`` (of the circle), ``natural`` and ``gradient`` (the
+        steps :math:`d`, shape (2,)), and ``gain`` (the linearised gains
+        :math:`\nabla^\top d` of the two steps).
+
+    Examples
+    --------
+    The circle has the area of the ellipse, :math:`\pi\, 2c / \sqrt{\det I(\theta)}`, and the
+    natural step lies on the ellipse:
+
+    >>> g = kl_geometry(ng.family("gaussian"), [0.0, 1.0], 0.02, [1.0, 1.0], n_rays=9)
+    >>> round(float(g["radius"] ** 2), 12), round(2 * 0.02 / float(np.sqrt(2.0)), 12)   # I = diag(1, 2)
+    (0.028284271247, 0.028284271247)
+    >>> d = g["natural"]; round(float(0.5 * d @ np.diag([1.0, 2.0]) @ d), 12)
+    0.02
+    """
+    th = fam.check_theta(theta)
+    if fam.k != 2 or th.shape != (2,):
+        raise ValueError(f"kl_geometry needs a two-parameter family and theta of shape (2,), "
+                         f"got {fam.name} with k={fam.k} and shape {th.shape}")
+    g = np.asarray(grad, dtype=float)
+    if g.shape != (2,) or not np.all(np.isfinite(g)) or not np.any(g):
+        raise ValueError(f"grad must be a finite non-zero vector of shape (2,), got {grad!r}")
+    info = fam.fisher(th)
+    u = fisher_directions(fam, th, n_rays)
+    ellipse = fisher_ellipse(fam, th, c, u)
+    exact = kl_contour(fam, th, c, u)
+    radius = float(np.sqrt(2.0 * c) / np.linalg.det(info) ** 0.25)
+    angle = np.linspace(0.0, 2.0 * np.pi, n_rays)
+    circle = th + radius * np.stack([np.cos(angle), np.sin(angle)], axis=-1)
+    nat = np.linalg.solve(info, g)
+    nat = nat * np.sqrt(2.0 * c / float(g @ nat))
+    grd = radius * g / np.linalg.norm(g)
+    return dict(ellipse=ellipse, exact=exact, circle=circle, radius=radius, natural=nat,
+                gradient=grd, gain=dict(natural=float(g @ nat), gradient=float(g @ grd)))

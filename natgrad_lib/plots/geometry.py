@@ -10,8 +10,8 @@ r"""The geometry of a step: KL balls against Euclidean balls, and fields of asce
   a grid over the log-likelihood contours, with optimisation paths drawn on top, as in
   figure 1 of Kunstner, Balles & Hennig (2019).
 
-The exact KL contour comes from :func:`natgrad_lib.klgeometry.kl_contour` (one root-find per
-ray); the data for the fields and paths from :mod:`natgrad_lib.paths`.
+The curves and steps come from :func:`natgrad_lib.klgeometry.kl_geometry` (re-exported here;
+the exact contour takes one root-find per ray); the data for the fields and paths from :mod:`natgrad_lib.paths`.
 """
 
 from __future__ import annotations
@@ -22,70 +22,13 @@ import numpy as np
 
 from .. import paths as _paths
 from ..families import Family
-from ..klgeometry import fisher_directions, fisher_ellipse, kl_contour
+from ..klgeometry import kl_geometry  # the arrays plot_kl_geometry draws (numerics layer)
 from ._common import METHOD_LABELS, METHOD_STYLES, new_axes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["METHOD_STYLES", "METHOD_LABELS", "kl_geometry", "plot_kl_geometry", "plot_direction_fields"]
-
-
-
-def kl_geometry(fam: Family, theta: Any, c: float, grad: Any, n_rays: int = 181) -> dict[str, Any]:
-    r"""The curves and steps of :func:`plot_kl_geometry`, as arrays (no plotting).
-
-    Parameters
-    ----------
-    fam : Family
-        A two-parameter family.
-    theta : array_like, shape (2,)
-    c : float
-        The KL budget, ``c > 0``.
-    grad : array_like, shape (2,)
-        The gradient of the objective at ``theta`` (any positive multiple gives the same
-        steps).
-    n_rays : int
-        Points per curve.
-
-    Returns
-    -------
-    dict
-        ``ellipse``, ``exact``, ``circle`` (each of shape (n_rays, 2), points
-        :math:`\theta + d`), ``radius`` (of the circle), ``natural`` and ``gradient`` (the
-        steps :math:`d`, shape (2,)), and ``gain`` (the linearised gains
-        :math:`\nabla^\top d` of the two steps).
-
-    Examples
-    --------
-    The circle has the area of the ellipse, :math:`\pi\, 2c / \sqrt{\det I(\theta)}`, and the
-    natural step lies on the ellipse:
-
-    >>> g = kl_geometry(ng.family("gaussian"), [0.0, 1.0], 0.02, [1.0, 1.0], n_rays=9)
-    >>> round(float(g["radius"] ** 2), 12), round(2 * 0.02 / float(np.sqrt(2.0)), 12)   # I = diag(1, 2)
-    (0.028284271247, 0.028284271247)
-    >>> d = g["natural"]; round(float(0.5 * d @ np.diag([1.0, 2.0]) @ d), 12)
-    0.02
-    """
-    th = fam.check_theta(theta)
-    if fam.k != 2 or th.shape != (2,):
-        raise ValueError(f"kl_geometry needs a two-parameter family and theta of shape (2,), "
-                         f"got {fam.name} with k={fam.k} and shape {th.shape}")
-    g = np.asarray(grad, dtype=float)
-    if g.shape != (2,) or not np.all(np.isfinite(g)) or not np.any(g):
-        raise ValueError(f"grad must be a finite non-zero vector of shape (2,), got {grad!r}")
-    info = fam.fisher(th)
-    u = fisher_directions(fam, th, n_rays)
-    ellipse = fisher_ellipse(fam, th, c, u)
-    exact = kl_contour(fam, th, c, u)
-    radius = float(np.sqrt(2.0 * c) / np.linalg.det(info) ** 0.25)
-    angle = np.linspace(0.0, 2.0 * np.pi, n_rays)
-    circle = th + radius * np.stack([np.cos(angle), np.sin(angle)], axis=-1)
-    nat = np.linalg.solve(info, g)
-    nat = nat * np.sqrt(2.0 * c / float(g @ nat))
-    grd = radius * g / np.linalg.norm(g)
-    return dict(ellipse=ellipse, exact=exact, circle=circle, radius=radius, natural=nat,
-                gradient=grd, gain=dict(natural=float(g @ nat), gradient=float(g @ grd)))
 
 
 def plot_kl_geometry(fam: Family, theta: Any, c: float, y: Any, ax: Any = None, n_rays: int = 181,

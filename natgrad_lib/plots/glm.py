@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 import numpy as np
 
 from .._validate import as_float_array, require_finite
+from ..figdata import glm_loglik_grid
 from ..optim import Objective
 from ._common import new_axes
 
@@ -233,7 +234,7 @@ def glm_path_figure(model: Any, X: Any, y: Any, paths: Mapping[str, Any], extent
 
     b0 = np.linspace(extent[0], extent[1], num)
     b1 = np.linspace(extent[2], extent[3], num)
-    surface = np.array([[model.loglik([u, v], X, y) for u in b0] for v in b1])
+    surface = glm_loglik_grid(model, X, y, b0, b1)
     gap = surface.max() - surface
     levels = np.geomspace(max(np.quantile(gap, 0.01), 1e-3), gap.max(), 9)
     ax_ll.contour(b0, b1, gap, levels=levels, colors="0.65", linewidths=0.7)
