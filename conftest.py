@@ -81,6 +81,11 @@ def _doctest_imports(doctest_namespace: dict) -> None:
     doctest_namespace["plt"] = plt
 
 
+# tests/conftest.py is a conftest (pytest loads it for tests/), not a module of doctests: under
+# --doctest-modules pytest would import it a second time as the module "conftest", which
+# tests/browser/conftest.py has already taken, and fail with "import file mismatch".
+collect_ignore = ["tests/conftest.py"]
+
 BUILD_TIMEOUT_S = 3600
 # Modules whose tests share a session fixture that must run once: kept on one xdist worker.
 GROUPS = ("test_book_build.py", "test_assignments.py")
