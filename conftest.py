@@ -1,6 +1,7 @@
 """pytest configuration shared by tests/ and the doctests of natgrad_lib.
 
 - Hypothesis profiles (``ci`` derandomised, ``dev`` random).
+- The doctests' imports (``doctest_namespace``: ``np``, ``ng``, ``plt`` on the Agg backend).
 - The one built book of a session (``book_build``), by tools/book.py like ``make book``, into
   ``<repo>/_build/html``: tests/test_book_build.py checks the build; the browser gate
   (tests/browser) opens the pages it wrote.
@@ -59,6 +60,31 @@ def _no_pending_lambdify_garbage(request: pytest.FixtureRequest) -> None:
     """
     if type(request.node).__name__ == "DoctestItem":
         gc.collect()
+
+@pytest.fixture(autouse=True, scope="session")
+def _doctest_imports(doctest_namespace: dict) -> None:
+    """What every doctest of natgrad_lib may use without importing it: ``np``, ``ng`` and, where
+    matplotlib is installed, ``plt`` with the Agg backend (set here once, in this process only:
+    the book's kernels are other processes and keep the inline backend)."""
+    import numpy as np
+
+    import natgrad_lib as ng
+
+    doctest_namespace.update(np=np, ng=ng)
+    try:
+        import matplotlib
+    except ModuleNotFoundError:
+        return
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    doctest_namespace["plt"] = plt
+
+
+# tests/conftest.py is a conftest (pytest loads it for tests/), not a module of doctests: under
+# --doctest-modules pytest would import it a second time as the module "conftest", which
+# tests/browser/conftest.py has already taken, and fail with "import file mismatch".
+collect_ignore = ["tests/conftest.py"]
 
 BUILD_TIMEOUT_S = 3600
 # Modules whose tests share a session fixture that must run once: kept on one xdist worker.

@@ -1,6 +1,6 @@
 """Update time of the optimiser explorer of chapter 07 (printed by `make bench`; never asserts).
 
-``natgrad_lib.explore.optimizer_explorer`` on the chapter's data (40 Gaussian and 30 binary
+``natgrad_lib.plots.optimizer_explorer`` on the chapter's data (40 Gaussian and 30 binary
 observations, same seeds): 100 random control changes (a random control set to a random
 value, as a reader would click). Each change is timed as a learner's live kernel runs it:
 ``update(**values)`` (the optimiser and the artists) and then ``render_png()``, the one draw
@@ -28,7 +28,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
 import natgrad_lib as ng  # noqa: E402
-from natgrad_lib.explore import optimizer_explorer  # noqa: E402
+from natgrad_lib.plots import optimizer_explorer  # noqa: E402
 
 GOAL_MS = 50.0
 CHANGES = 100

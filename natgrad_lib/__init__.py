@@ -21,7 +21,8 @@ __all__ = [
     "verify_identities", "mc_check", "use_style", "glue",
 ]
 
-_LAZY_MODULES = {"optim", "glm", "datasets", "races", "plots", "animate", "animations", "explore", "style", "symbolic",
+_LAZY_MODULES = {"optim", "glm", "datasets", "races", "plots", "jshtml", "animations", "explore", "style",
+                 "symbolic", "figdata",
                  "montecarlo", "klgeometry", "notebook"}
 _LAZY_ATTRS = {
     "verify_identities": "symbolic",

@@ -13,9 +13,9 @@ r"""Animations of optimisation paths (presentation layer), rendered offline with
 Each ``*_figure`` function returns ``(fig, update)``: ``update(t)`` moves the existing artists
 to iteration ``t`` (``set_data``, ``set_text``; nothing is created or removed), so the same
 figure serves a :class:`~matplotlib.animation.FuncAnimation`. Each ``*_animation`` function
-renders at most 60 frames with :func:`natgrad_lib.animate.to_html` (frames inlined, no remote
+renders at most 60 frames with :func:`natgrad_lib.jshtml.to_html` (frames inlined, no remote
 resources, alt text on the frames), closes its figure and returns a
-:class:`natgrad_lib.animate.JSAnimation` that a notebook displays.
+:class:`natgrad_lib.jshtml.JSAnimation` that a notebook displays.
 """
 
 from __future__ import annotations
@@ -24,21 +24,27 @@ from ._extras import require_plots
 
 require_plots("natgrad_lib.animations")  # a clear ImportError naming the extra, not a bare one
 
-import base64
-import io
-import re
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from .animate import JSAnimation, to_html
+from .figdata import loglik_grid
+from .jshtml import JSAnimation, render
 from .klgeometry import fisher_ellipse
-from .plots.geometry import METHOD_LABELS, METHOD_STYLES
-from .plots.klball import _limits
-from .races import Invariance, Race, family_problem
+from .plots._common import (
+    METHOD_LABELS,
+    METHOD_STYLES,
+    PARAM_TEXT,
+    contour_levels,
+    integer_locator,
+    limits,
+    plain_log_axis,
+    plain_ticks,
+)
+from .races import Invariance, Race
 
-__all__ = ["MAX_FRAMES", "frame_indices", "compact_frames", "render", "race_figure", "race_animation",
-           "invariance_figure", "invariance_animation"]
+__all__ = ["MAX_FRAMES", "frame_indices", "race_figure", "race_animation", "invariance_figure",
+           "invariance_animation"]
 
 #: The most frames an animation may have (every frame is inlined in the page).
 MAX_FRAMES = 60
@@ -53,8 +59,6 @@ CHART_STYLES: dict[str, dict[str, Any]] = {
     "bernoulli": dict(color="C0", lw=3.2, label="p"),
     "bernoulli_logit": dict(color="C1", lw=1.8, label="logit"),
 }
-
-_PARAM_TEXT = {"mu": "μ", "sigma": "σ", "p": "p"}
 
 
 def frame_indices(n_points: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
@@ -73,101 +77,7 @@ def frame_indices(n_points: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
     return np.unique(np.round(np.linspace(0, n_points - 1, max_frames)).astype(int))
 
 
-# matplotlib's HTMLWriter breaks each frame's base64 into lines ending in a backslash.
-_PNG_FRAME = re.compile(r"data:image/png;base64,((?:[A-Za-z0-9+/=]|\\\n)+)")
-
-
-def compact_frames(html_text: str, colors: int = 32) -> str:
-    """Re-encode every inlined PNG frame of a ``to_jshtml`` page with a ``colors``-colour palette.
-
-    Line drawings need few colours: a 32-colour palette looks the same and makes the frames
-    three to four times smaller, which keeps a page with several animations light.
-
-    >>> from PIL import Image
-    >>> buf = io.BytesIO(); Image.new("RGB", (4, 4), "white").save(buf, format="PNG")
-    >>> page = "<img src='data:image/png;base64," + base64.b64encode(buf.getvalue()).decode() + "'>"
-    >>> out = compact_frames(page)
-    >>> out.startswith("<img src='data:image/png;base64,") and out.endswith("'>")
-    True
-    """
-    from PIL import Image
-
-    if isinstance(colors, bool) or not isinstance(colors, int) or not 2 <= colors <= 256:
-        raise ValueError(f"colors must be an integer in [2, 256], got {colors!r}")
-
-    def shrink(match: re.Match) -> str:
-        data = base64.b64decode(match.group(1).replace("\\\n", ""))
-        img = Image.open(io.BytesIO(data)).convert("RGB")
-        out = io.BytesIO()
-        img.quantize(colors=colors, method=Image.Quantize.FASTOCTREE).save(out, format="PNG")
-        return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
-
-    return _PNG_FRAME.sub(shrink, html_text)
-
-
-def render(anim: Any, alt: str, *, colors: int = 32, default_mode: str = "once") -> str:
-    """Offline HTML of ``anim``: :func:`natgrad_lib.animate.to_html`, frames at the figure's dpi.
-
-    matplotlib renders animation frames at ``rcParams["savefig.dpi"]`` (100 in the book's
-    style), not at the figure's own dpi; this renders them at the figure's dpi and then
-    compacts them with :func:`compact_frames`.
-    """
-    import matplotlib as mpl
-
-    with mpl.rc_context({"savefig.dpi": "figure"}):
-        page = to_html(anim, alt, default_mode=default_mode)
-    return compact_frames(page, colors)
-
-
-def _plain_ticks(*axes: Any) -> None:
-    """Plain tick labels (no mathtext), few of them, and no grid: cheaper to redraw every frame."""
-    from matplotlib.ticker import MaxNLocator
-
-    for ax in axes:
-        ax.grid(False)
-        for axis in (ax.xaxis, ax.yaxis):
-            fmt = axis.get_major_formatter()
-            if hasattr(fmt, "set_useMathText"):
-                fmt.set_useMathText(False)
-            axis.set_major_locator(MaxNLocator(4))
-
-
-def _plain_log_axis(ax: Any) -> None:
-    """A log y-axis with a few plain labels (10⁻⁶ as 1e-06) and no minor ticks."""
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
-
-    ax.set_yscale("log")
-    ax.yaxis.set_major_locator(LogLocator(numticks=4))
-    ax.yaxis.set_minor_locator(NullLocator())
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0e}"))
-
-
-def _loglik_grid(fam: Any, y: np.ndarray, xlim, ylim, n: int = 61):
-    """Average log-likelihood of a two-parameter family on a grid (NaN outside the domain)."""
-    xs, ys = np.linspace(*xlim, n), np.linspace(*ylim, n)
-    grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
-    inside = np.ones(len(grid), dtype=bool)
-    for i, p in enumerate(fam.param_specs):
-        inside &= (grid[:, i] > p.lower) & (grid[:, i] < p.upper)
-    ll = np.full(len(grid), np.nan)
-    ll[inside] = family_problem(fam, y).loglik_many(grid[inside]) / len(y)
-    return xs, ys, ll.reshape(n, n)
-
-
-def _contour_levels(ll: np.ndarray, n: int = 12) -> np.ndarray:
-    """Levels spaced evenly in log(ℓ* − ℓ): dense near the maximum, sparse far away."""
-    top = np.nanmax(ll)
-    gaps = np.geomspace(0.02, max(float(top - np.nanmin(ll)), 0.05), n)
-    return np.sort(top - gaps)
-
-
 # --------------------------------------------------------------------------- the race
-
-
-def _integer_ticks():
-    from matplotlib.ticker import MaxNLocator
-
-    return MaxNLocator(4, integer=True)
 
 
 def race_figure(race: Race, *, figsize: tuple[float, float] = (10.0, 3.3), dpi: int = 72,
@@ -196,9 +106,6 @@ def race_figure(race: Race, *, figsize: tuple[float, float] = (10.0, 3.3), dpi: 
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt, natgrad_lib as ng
     >>> from natgrad_lib import races
     >>> y = np.random.default_rng(0).normal(2.0, 0.5, size=30)
     >>> r = races.race(ng.family("gaussian"), y, [0.0, 1.5], max_iter=4, lr_gradient=0.1, lr_natural=0.3)
@@ -216,79 +123,106 @@ def race_figure(race: Race, *, figsize: tuple[float, float] = (10.0, 3.3), dpi: 
                          f"got {fam.name} (k={fam.k}, discrete={fam.discrete})")
     runs = {"gradient": race.gradient, "natural": race.natural}
     T = max(p.n_iter for p in runs.values())  # a path that stopped early stays at its last point
-    ellipses = {m: [fisher_ellipse(fam, p.theta[t], max(float(p.step_kl[t]), 1e-300), n_rays=n_rays)
-                    if t < p.n_iter else np.full((n_rays, 2), np.nan) for t in range(p.n_iter + 1)]
-                for m, p in runs.items()}
-    base = {"gradient": race.gradient.theta_base, "natural": race.natural.theta_base}
     fig, (ax_p, ax_d, ax_k) = plt.subplots(1, 3, figsize=figsize, dpi=dpi)
     fig.subplots_adjust(left=0.06, right=0.99, bottom=0.16, top=0.8, wspace=0.28)
-    _plain_ticks(ax_p, ax_d, ax_k)
-
-    # parameter space
-    mle_chart = race.natural.theta[-1]
-    xlim, ylim = _limits([p.theta for p in runs.values()] + [mle_chart[None]], pad=0.1)
-    xs, ys, ll = _loglik_grid(fam, race.y, xlim, ylim)
-    ax_p.contour(xs, ys, ll, levels=_contour_levels(ll), colors="0.75", linewidths=0.7, linestyles="solid")
-    ax_p.plot(*mle_chart, "*", color="black", ms=9)
-    lines, heads, rings = {}, {}, {}
-    for m in runs:
-        st = METHOD_STYLES[m]
-        (lines[m],) = ax_p.plot([], [], color=st["color"], ls=st["ls"], lw=1.6, label=METHOD_LABELS[m])
-        (heads[m],) = ax_p.plot([], [], "o", color=st["color"], ms=4)
-        (rings[m],) = ax_p.plot([], [], "-", color=st["color"], lw=1.0, alpha=0.9)
-    ax_p.set(xlim=xlim, ylim=ylim)
-    names = [_PARAM_TEXT.get(p.name, p.name) for p in fam.param_specs]
-    ax_p.set_xlabel(names[0])
-    ax_p.set_ylabel(names[1])
-    ax_p.set_title("parameter space", fontsize="small", y=1.0)
-
-    # distribution space
-    y = race.y
-    common_fam = fam.base
-    grid = _density_grid(common_fam, y, np.concatenate(list(base.values())))
-    ax_d.hist(y, bins=12, density=True, color="0.82", edgecolor="0.6", lw=0.5, label="data")
-    dens = {}
-    for m in runs:
-        st = METHOD_STYLES[m]
-        (dens[m],) = ax_d.plot(grid, np.zeros_like(grid), color=st["color"], ls=st["ls"], lw=1.6)
-    peak = max(float(np.max(np.exp(common_fam.logpdf(grid[:, None], base[m][None])))) for m in runs)
-    hist_peak = float(np.max(np.histogram(y, bins=12, density=True)[0]))
-    ax_d.set(xlim=(grid[0], grid[-1]), ylim=(0, 1.08 * min(max(peak, hist_peak), 3 * hist_peak)))
-    ax_d.set_xlabel("y")
-    ax_d.set_title("distribution space", fontsize="small", y=1.0)
-
-    # KL to the MLE
+    plain_ticks(ax_p, ax_d, ax_k)
+    panels = [_race_parameter_panel(ax_p, race, runs, n_rays), _race_density_panel(ax_d, race, runs),
+              _race_kl_panel(ax_k, runs, T)]
     kls = {m: np.maximum(p.kl_to_target, 1e-12) for m, p in runs.items()}
-    curves, dots = {}, {}
-    for m in runs:
-        st = METHOD_STYLES[m]
-        (curves[m],) = ax_k.plot([], [], color=st["color"], ls=st["ls"], lw=1.6, label=METHOD_LABELS[m])
-        (dots[m],) = ax_k.plot([], [], "o", color=st["color"], ms=4)
-    allk = np.concatenate(list(kls.values()))
-    _plain_log_axis(ax_k)
-    ax_k.set(xlim=(0, T), ylim=(max(float(allk.min()) / 3, 1e-10), 3 * float(allk.max())))
-    ax_k.set_xlabel("iteration t")
-    ax_k.xaxis.set_major_locator(_integer_ticks())
-    ax_k.set_title("KL(p_θt ‖ p_MLE), nats", fontsize="small", y=1.0)
-    ax_k.legend(fontsize="x-small", loc="upper right")
     stamp = fig.text(0.5, 0.965, "", ha="center", va="top", fontsize="small")
 
     def update(t: int) -> None:
         t = int(min(max(t, 0), T))
         for m, p in runs.items():
-            s = min(t, p.n_iter)
-            lines[m].set_data(p.theta[: s + 1, 0], p.theta[: s + 1, 1])
-            heads[m].set_data([p.theta[s, 0]], [p.theta[s, 1]])
-            rings[m].set_data(ellipses[m][s][:, 0], ellipses[m][s][:, 1])
-            dens[m].set_ydata(np.exp(common_fam.logpdf(grid, base[m][s])))
-            curves[m].set_data(np.arange(s + 1), kls[m][: s + 1])
-            dots[m].set_data([s], [kls[m][s]])
+            for step in panels:
+                step(m, min(t, p.n_iter))
         s_g, s_n = min(t, race.gradient.n_iter), min(t, race.natural.n_iter)
         stamp.set_text(f"iteration t = {t}: KL from the MLE {kls['gradient'][s_g]:.2g} (gradient), "
                        f"{kls['natural'][s_n]:.2g} (natural gradient) nats")
 
     update(0)
     return fig, update
+
+
+_Step = Callable[[str, int], None]   # step(method, s): move a panel's artists of method to iterate s
+
+
+def _race_parameter_panel(ax: Any, race: Race, runs: dict[str, Any], n_rays: int) -> _Step:
+    """Parameter space: the paths over the log-likelihood contours, with each step's KL ellipse."""
+    fam = race.family
+    ellipses = {m: [fisher_ellipse(fam, p.theta[t], max(float(p.step_kl[t]), 1e-300), n_rays=n_rays)
+                    if t < p.n_iter else np.full((n_rays, 2), np.nan) for t in range(p.n_iter + 1)]
+                for m, p in runs.items()}
+    mle_chart = race.natural.theta[-1]
+    xlim, ylim = limits([p.theta for p in runs.values()] + [mle_chart[None]], pad=0.1)
+    xs, ys, ll = loglik_grid(fam, race.y, xlim, ylim)
+    ax.contour(xs, ys, ll, levels=contour_levels(ll), colors="0.75", linewidths=0.7, linestyles="solid")
+    ax.plot(*mle_chart, "*", color="black", ms=9)
+    lines, heads, rings = {}, {}, {}
+    for m in runs:
+        st = METHOD_STYLES[m]
+        (lines[m],) = ax.plot([], [], color=st["color"], ls=st["ls"], lw=1.6, label=METHOD_LABELS[m])
+        (heads[m],) = ax.plot([], [], "o", color=st["color"], ms=4)
+        (rings[m],) = ax.plot([], [], "-", color=st["color"], lw=1.0, alpha=0.9)
+    ax.set(xlim=xlim, ylim=ylim)
+    names = [PARAM_TEXT.get(p.name, p.name) for p in fam.param_specs]
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+    ax.set_title("parameter space", fontsize="small", y=1.0)
+
+    def step(m: str, s: int) -> None:
+        theta = runs[m].theta
+        lines[m].set_data(theta[: s + 1, 0], theta[: s + 1, 1])
+        heads[m].set_data([theta[s, 0]], [theta[s, 1]])
+        rings[m].set_data(ellipses[m][s][:, 0], ellipses[m][s][:, 1])
+
+    return step
+
+
+def _race_density_panel(ax: Any, race: Race, runs: dict[str, Any]) -> _Step:
+    """Distribution space: the data histogram and the density of each current iterate."""
+    y = race.y
+    base = {m: p.theta_base for m, p in runs.items()}
+    common_fam = race.family.base
+    grid = _density_grid(common_fam, y, np.concatenate(list(base.values())))
+    ax.hist(y, bins=12, density=True, color="0.82", edgecolor="0.6", lw=0.5, label="data")
+    dens = {}
+    for m in runs:
+        st = METHOD_STYLES[m]
+        (dens[m],) = ax.plot(grid, np.zeros_like(grid), color=st["color"], ls=st["ls"], lw=1.6)
+    peak = max(float(np.max(np.exp(common_fam.logpdf(grid[:, None], base[m][None])))) for m in runs)
+    hist_peak = float(np.max(np.histogram(y, bins=12, density=True)[0]))
+    ax.set(xlim=(grid[0], grid[-1]), ylim=(0, 1.08 * min(max(peak, hist_peak), 3 * hist_peak)))
+    ax.set_xlabel("y")
+    ax.set_title("distribution space", fontsize="small", y=1.0)
+
+    def step(m: str, s: int) -> None:
+        dens[m].set_ydata(np.exp(common_fam.logpdf(grid, base[m][s])))
+
+    return step
+
+
+def _race_kl_panel(ax: Any, runs: dict[str, Any], T: int) -> _Step:
+    """KL(p_θt ‖ p_MLE) against the iteration, on a log scale."""
+    kls = {m: np.maximum(p.kl_to_target, 1e-12) for m, p in runs.items()}
+    curves, dots = {}, {}
+    for m in runs:
+        st = METHOD_STYLES[m]
+        (curves[m],) = ax.plot([], [], color=st["color"], ls=st["ls"], lw=1.6, label=METHOD_LABELS[m])
+        (dots[m],) = ax.plot([], [], "o", color=st["color"], ms=4)
+    allk = np.concatenate(list(kls.values()))
+    plain_log_axis(ax)
+    ax.set(xlim=(0, T), ylim=(max(float(allk.min()) / 3, 1e-10), 3 * float(allk.max())))
+    ax.set_xlabel("iteration t")
+    ax.xaxis.set_major_locator(integer_locator())
+    ax.set_title("KL(p_θt ‖ p_MLE), nats", fontsize="small", y=1.0)
+    ax.legend(fontsize="x-small", loc="upper right")
+
+    def step(m: str, s: int) -> None:
+        curves[m].set_data(np.arange(s + 1), kls[m][: s + 1])
+        dots[m].set_data([s], [kls[m][s]])
+
+    return step
 
 
 def _density_grid(fam: Any, y: np.ndarray, thetas: np.ndarray, n: int = 241) -> np.ndarray:
@@ -315,9 +249,6 @@ def race_animation(race: Race, *, max_frames: int = MAX_FRAMES, alt: Optional[st
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import natgrad_lib as ng
     >>> from natgrad_lib import races
     >>> y = np.random.default_rng(0).normal(2.0, 0.5, size=30)
     >>> r = races.race(ng.family("gaussian"), y, [0.0, 1.5], max_iter=3, lr_gradient=0.1, lr_natural=0.3)
@@ -374,9 +305,6 @@ def invariance_figure(*results: Invariance, figsize: Optional[tuple[float, float
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
     >>> from natgrad_lib import races
     >>> inv = races.invariance_paths(["bernoulli", "bernoulli_logit"], [0, 1, 1, 1], [0.3],
     ...                              max_iter=4, lr=0.2)
@@ -402,53 +330,18 @@ def invariance_figure(*results: Invariance, figsize: Optional[tuple[float, float
     fig, axes = plt.subplots(1, len(panels), figsize=figsize, dpi=dpi, squeeze=False)
     axes = axes[0]
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.16, top=0.8, wspace=0.3)
-    _plain_ticks(*axes)
+    plain_ticks(*axes)
     # A path that stopped early (it would have left the domain) stays at its last point.
     T = max(p.n_iter for res in results for m in methods for p in res.paths[m].values())
     movers: list[tuple[Any, Any, np.ndarray, np.ndarray]] = []  # (line, head, x-values, y-values)
-
     windows: dict[int, tuple] = {}
     for ax, (res, method) in zip(axes, panels):
-        names = [_PARAM_TEXT.get(p.name, p.name) for p in res.family.param_specs]
         if method is not None:  # a plane: the common chart
             if id(res) not in windows:
-                # One window per result, shared by its panels: the first method's paths (the
-                # natural gradient by default), the start and the MLE. Paths that wander
-                # further run off the panel rather than shrink the others.
-                pts = [p.theta_base for p in res.paths[methods[0]].values()] + [res.mle[None], res.start[None]]
-                xlim, ylim = _limits(pts, pad=0.15)
-                if res.family.param_specs[1].lower == 0.0:
-                    ylim = (max(ylim[0], 0.0), ylim[1])
-                windows[id(res)] = (xlim, ylim, *_loglik_grid(res.family, res.y, xlim, ylim))
-            xlim, ylim, xs, ys, ll = windows[id(res)]
-            ax.contour(xs, ys, ll, levels=_contour_levels(ll), colors="0.8", linewidths=0.7, linestyles="solid")
-            ax.plot(*res.mle, "*", color="black", ms=9)
-            ax.plot(*res.start, "o", color="black", ms=4)
-            for chart, path in res.paths[method].items():
-                st = CHART_STYLES.get(chart, {})
-                (line,) = ax.plot([], [], color=st.get("color"), ls=st.get("ls", "-"), lw=st.get("lw", 1.6),
-                                  label=st.get("label", chart))
-                (head,) = ax.plot([], [], "o", color=st.get("color"), ms=3.5)
-                movers.append((line, head, path.theta_base[:, 0], path.theta_base[:, 1]))
-            ax.set(xlim=xlim, ylim=ylim)
-            ax.set_xlabel(names[0])
-            ax.set_ylabel(names[1])
-            ax.set_title(f"{METHOD_LABELS[method]}, α = {res.lr:g}", fontsize="small", y=1.0)
+                windows[id(res)] = _invariance_window(res, methods[0])
+            movers += _plane_panel(ax, res, method, windows[id(res)])
         else:  # one parameter against the iteration
-            for m in methods:
-                marker = "o" if m == "natural" else "^"
-                for chart, path in res.paths[m].items():
-                    st = CHART_STYLES.get(chart, {})
-                    (line,) = ax.plot([], [], color=st.get("color"), ls="-" if m == "natural" else "--",
-                                      lw=st.get("lw", 1.6), label=f"{METHOD_LABELS[m]}, {st.get('label', chart)}")
-                    (head,) = ax.plot([], [], marker, color=st.get("color"), ms=4)
-                    movers.append((line, head, np.arange(path.n_iter + 1, dtype=float), path.theta_base[:, 0]))
-            ax.axhline(res.mle[0], color="black", lw=0.8, ls=":")
-            ax.set(xlim=(0, max(T, 1)), ylim=(0.0, 1.0) if res.family.param_specs[0].upper == 1.0 else None)
-            ax.set_xlabel("iteration t")
-            ax.xaxis.set_major_locator(_integer_ticks())
-            ax.set_ylabel(names[0])
-            ax.set_title(f"{res.family.name}, α = {res.lr:g}", fontsize="small", y=1.0)
+            movers += _iteration_panel(ax, res, methods, T)
         if method is None or method == methods[0]:  # the charts' legend once per result
             ax.legend(fontsize="x-small", loc="lower right" if method is None else "best", framealpha=0.8)
     stamp = fig.text(0.5, 0.975, "", ha="center", va="top", fontsize="small")
@@ -465,14 +358,64 @@ def invariance_figure(*results: Invariance, figsize: Optional[tuple[float, float
     return fig, update
 
 
+def _invariance_window(res: Invariance, method: str) -> tuple:
+    """One window per result, shared by its panels: the paths of ``method`` (the natural
+    gradient by default), the start and the MLE, with the log-likelihood grid over it. Paths
+    that wander further run off the panel rather than shrink the others."""
+    pts = [p.theta_base for p in res.paths[method].values()] + [res.mle[None], res.start[None]]
+    xlim, ylim = limits(pts, pad=0.15)
+    if res.family.param_specs[1].lower == 0.0:
+        ylim = (max(ylim[0], 0.0), ylim[1])
+    return (xlim, ylim, *loglik_grid(res.family, res.y, xlim, ylim))
+
+
+def _plane_panel(ax: Any, res: Invariance, method: str, window: tuple) -> list[tuple]:
+    """The paths of ``method`` in every chart, mapped to the common (two-parameter) chart."""
+    xlim, ylim, xs, ys, ll = window
+    ax.contour(xs, ys, ll, levels=contour_levels(ll), colors="0.8", linewidths=0.7, linestyles="solid")
+    ax.plot(*res.mle, "*", color="black", ms=9)
+    ax.plot(*res.start, "o", color="black", ms=4)
+    movers = []
+    for chart, path in res.paths[method].items():
+        st = CHART_STYLES.get(chart, {})
+        (line,) = ax.plot([], [], color=st.get("color"), ls=st.get("ls", "-"), lw=st.get("lw", 1.6),
+                          label=st.get("label", chart))
+        (head,) = ax.plot([], [], "o", color=st.get("color"), ms=3.5)
+        movers.append((line, head, path.theta_base[:, 0], path.theta_base[:, 1]))
+    names = [PARAM_TEXT.get(p.name, p.name) for p in res.family.param_specs]
+    ax.set(xlim=xlim, ylim=ylim)
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+    ax.set_title(f"{METHOD_LABELS[method]}, α = {res.lr:g}", fontsize="small", y=1.0)
+    return movers
+
+
+def _iteration_panel(ax: Any, res: Invariance, methods: Sequence[str], T: int) -> list[tuple]:
+    """One parameter against the iteration: every method in every chart, told apart by markers."""
+    movers = []
+    for m in methods:
+        marker = "o" if m == "natural" else "^"
+        for chart, path in res.paths[m].items():
+            st = CHART_STYLES.get(chart, {})
+            (line,) = ax.plot([], [], color=st.get("color"), ls="-" if m == "natural" else "--",
+                              lw=st.get("lw", 1.6), label=f"{METHOD_LABELS[m]}, {st.get('label', chart)}")
+            (head,) = ax.plot([], [], marker, color=st.get("color"), ms=4)
+            movers.append((line, head, np.arange(path.n_iter + 1, dtype=float), path.theta_base[:, 0]))
+    ax.axhline(res.mle[0], color="black", lw=0.8, ls=":")
+    ax.set(xlim=(0, max(T, 1)), ylim=(0.0, 1.0) if res.family.param_specs[0].upper == 1.0 else None)
+    ax.set_xlabel("iteration t")
+    ax.xaxis.set_major_locator(integer_locator())
+    ax.set_ylabel(PARAM_TEXT.get(res.family.param_specs[0].name, res.family.param_specs[0].name))
+    ax.set_title(f"{res.family.name}, α = {res.lr:g}", fontsize="small", y=1.0)
+    return movers
+
+
 def invariance_animation(*results: Invariance, max_frames: int = MAX_FRAMES, alt: Optional[str] = None,
                          interval: int = 250, **kwargs: Any) -> JSAnimation:
     """Render :func:`invariance_figure` as an offline HTML animation (at most ``max_frames`` frames).
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> from natgrad_lib import races
     >>> inv = races.invariance_paths(["bernoulli", "bernoulli_logit"], [0, 1, 1, 1], [0.3],
     ...                              max_iter=3, lr=0.2)

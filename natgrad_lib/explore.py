@@ -9,6 +9,9 @@ an offline-safe ``to_jshtml`` animation with a frame slider.
 
 Set ``NATGRAD_STATIC=1`` (the book build does) to emit only the fallback.
 ipywidgets is imported lazily, only when widgets are shown.
+
+This module is the framework only: it knows nothing of any particular figure. The
+explorers themselves live beside their figures in :mod:`natgrad_lib.plots`.
 """
 
 from __future__ import annotations
@@ -22,9 +25,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
-from .animate import JSAnimation, to_html
+from .jshtml import JSAnimation, compact_frames, to_html
 
-__all__ = ["Explorer", "explorer", "CompactExplorer", "optimizer_explorer", "option_labels", "plain_label"]
+__all__ = ["Explorer", "explorer", "CompactExplorer", "option_labels", "plain_label"]
 
 
 @dataclass
@@ -222,7 +225,7 @@ class Explorer:
         frames = list(self.controls[self.sweep])
         base = dict(self.values)
 
-        def draw(i: int):
+        def draw(i: int) -> list:
             self.update(**{**base, self.sweep: frames[i]})
             return []
 
@@ -385,9 +388,6 @@ def explorer(fig: Any, update: Callable[..., Any], controls: Mapping[str, Sequen
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
     >>> fig, ax = plt.subplots(figsize=(2, 2), dpi=30)
     >>> (line,) = ax.plot([0, 1], [0, 0])
     >>> ex = explorer(fig, lambda slope: line.set_ydata([0, slope]),
@@ -404,188 +404,7 @@ def explorer(fig: Any, update: Callable[..., Any], controls: Mapping[str, Sequen
 class CompactExplorer(Explorer):
     """An :class:`Explorer` whose static fallback is lighter: its frames (already at the
     figure's own dpi) re-encoded with a small palette by
-    :func:`natgrad_lib.animations.compact_frames`. Same API as :class:`Explorer`."""
+    :func:`natgrad_lib.jshtml.compact_frames`. Same API as :class:`Explorer`."""
 
     def static_html(self) -> str:
-        from .animations import compact_frames
-
         return compact_frames(super().static_html())
-
-
-#: Axis labels of the common chart of each chart offered by :func:`optimizer_explorer`.
-_OPT_CHARTS = {
-    "gaussian": "(μ, σ)",
-    "gaussian_logstd": "(μ, log σ)",
-    "gaussian_var": "(μ, σ²)",
-    "gaussian_natural": "(η₁, η₂)",
-    "bernoulli": "p",
-    "bernoulli_logit": "logit",
-}
-_RULES = ("step size α", "KL budget c")
-
-
-def optimizer_explorer(
-    gaussian_y: Sequence[float],
-    bernoulli_y: Sequence[float],
-    *,
-    gaussian_start: Sequence[float] = (0.0, 0.4),
-    bernoulli_start: float = 0.05,
-    methods: Sequence[str] = ("gradient", "natural", "newton", "empirical_fisher"),
-    sizes: Sequence[float] = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5),
-    steps: Sequence[int] = (30, 10, 20, 40),
-    figsize: tuple[float, float] = (6.4, 3.2),
-    dpi: int = 72,
-) -> Explorer:
-    r"""Explorer: one optimiser, one chart, one step rule, drawn in the common chart.
-
-    Controls: ``chart`` (the four Gaussian charts and the two Bernoulli charts), ``method``
-    (gradient, natural gradient, Newton, empirical Fisher), ``rule`` (a step size α, or a KL
-    budget c per step; see :mod:`natgrad_lib.races`), ``size`` (the value of α or c; swept in
-    the static fallback) and ``steps``. Left: the path mapped to the common chart, (μ, σ) over
-    the contours of the average log-likelihood for the Gaussians, p against the iteration
-    for the Bernoullis. Right: KL(p_θt ‖ p_MLE) against the iteration. A path that stops early
-    (a step would leave the parameter domain; −∇²ℓ is not positive definite for Newton) says
-    so in the figure.
-
-    Every update runs the optimiser once (:func:`natgrad_lib.races.chart_path`) and moves the
-    existing artists (``set_data``, ``set_text``, ``set_visible``, axis limits and labels);
-    the contours and the maximum-likelihood fits are computed once, here.
-
-    Parameters
-    ----------
-    gaussian_y, bernoulli_y : sequence
-        The data of the Gaussian and the Bernoulli problems.
-    gaussian_start : (float, float)
-        The start (μ, σ) of every Gaussian chart.
-    bernoulli_start : float
-        The start p of both Bernoulli charts.
-    methods, sizes, steps : sequences
-        The values offered by the controls (the first is the initial one; at most 20 sizes).
-    figsize, dpi
-        Size of the figure.
-
-    Returns
-    -------
-    CompactExplorer
-
-    Examples
-    --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np, matplotlib.pyplot as plt
-    >>> rng = np.random.default_rng(0)
-    >>> ex = optimizer_explorer(rng.normal(2.0, 0.6, 30), rng.random(20) < 0.8, sizes=(0.1, 0.5),
-    ...                         steps=(5,), dpi=30)
-    >>> path_line = ex.fig.axes[0].lines[0]
-    >>> ex.set(chart="bernoulli_logit", method="natural", rule="KL budget c")
-    >>> ex.fig.axes[0].lines[0] is path_line, len(path_line.get_xdata())
-    (True, 6)
-    >>> ex.set(chart="gaussian", method="newton")          # −∇²ℓ indefinite at the start
-    >>> "stopped" in ex.fig.axes[0].texts[0].get_text()
-    True
-    >>> plt.close(ex.fig)
-    """
-    import math
-
-    import matplotlib.pyplot as plt
-    import numpy as np
-    from matplotlib.ticker import MaxNLocator
-
-    from . import races, registry
-    from .animations import _contour_levels, _loglik_grid, _plain_log_axis, _plain_ticks
-
-    gy = np.asarray(gaussian_y, dtype=float)
-    by = np.asarray(bernoulli_y, dtype=float)
-    fams = {name: registry.family(name) for name in _OPT_CHARTS}
-    g_start = fams["gaussian"].check_theta(gaussian_start, "gaussian_start")
-    b_start = fams["bernoulli"].check_theta([bernoulli_start], "bernoulli_start")
-    mle = {"gaussian": races.fit_mle(fams["gaussian"], gy, g_start),
-           "bernoulli": races.fit_mle(fams["bernoulli"], by, b_start)}
-    if len(sizes) > 20:
-        raise ValueError(f"sizes must offer at most 20 values (frames of the fallback), got {len(sizes)}")
-
-    fig, (ax_p, ax_k) = plt.subplots(1, 2, figsize=figsize, dpi=dpi)
-    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.15, top=0.8, wspace=0.3)
-    _plain_ticks(ax_p, ax_k)
-    # Gaussian window: the start, the MLE and room around them; contours computed once.
-    pts = np.stack([g_start, mle["gaussian"]])
-    reach = max(float(np.ptp(pts[:, 0])), 2.0 * float(pts[:, 1].max()))
-    g_xlim = (float(pts[:, 0].min() - 0.5 * reach), float(pts[:, 0].max() + 0.5 * reach))
-    g_ylim = (0.0, 4.0 * float(pts[:, 1].max()))
-    xs, ys, ll = _loglik_grid(fams["gaussian"], gy, g_xlim, g_ylim)
-    contours = ax_p.contour(xs, ys, ll, levels=_contour_levels(ll), colors="0.8", linewidths=0.7,
-                            linestyles="solid")
-    (path_line,) = ax_p.plot([], [], "-", color="C0", lw=1.6, marker="o", ms=2.5)
-    (start_dot,) = ax_p.plot([], [], "o", color="black", ms=4)
-    (target,) = ax_p.plot([], [], color="black", ms=9)
-    note = ax_p.text(0.03, 0.97, "", transform=ax_p.transAxes, va="top", fontsize="x-small")
-    (kl_line,) = ax_k.plot([], [], "-", color="C0", lw=1.6)
-    _plain_log_axis(ax_k)
-    ax_k.xaxis.set_major_locator(MaxNLocator(4, integer=True))
-    ax_k.set_ylim(1e-10, 30.0)
-    ax_k.set_xlabel("iteration t")
-    ax_k.set_title("KL(p_θt ‖ p_MLE), nats", fontsize="small", y=1.0)  # fixed y: no auto-placement
-    title = fig.text(0.5, 0.97, "", ha="center", va="top", fontsize="small")
-
-    def update(chart: str, method: str, rule: str, size: float, steps: int) -> None:
-        fam = fams[chart]
-        gaussian = fam.k == 2
-        common = "gaussian" if gaussian else "bernoulli"
-        kw = {"lr": size} if rule == _RULES[0] else {"kl_budget": size}
-        path = races.chart_path(fam, gy if gaussian else by, g_start if gaussian else b_start, method,
-                                max_iter=steps, target=mle[common], **kw)
-        t = np.arange(path.n_iter + 1)
-        colour = f"C{list(_OPT_CHARTS).index(chart) % 7}"
-        contours.set_visible(gaussian)
-        if gaussian:
-            path_line.set_data(path.theta_base[:, 0], path.theta_base[:, 1])
-            start_dot.set_data([g_start[0]], [g_start[1]])
-            target.set_data([mle[common][0]], [mle[common][1]])
-            target.set_marker("*")
-            target.set_linestyle("none")
-            ax_p.set_xlim(*g_xlim)
-            ax_p.set_ylim(*g_ylim)
-            ax_p.xaxis.set_major_locator(MaxNLocator(4))
-            ax_p.set_xlabel("μ")
-            ax_p.set_ylabel("σ")
-        else:
-            path_line.set_data(t, path.theta_base[:, 0])
-            start_dot.set_data([0], [b_start[0]])
-            target.set_data([0, steps], [mle[common][0]] * 2)
-            target.set_marker("None")
-            target.set_linestyle(":")
-            ax_p.set_xlim(0, steps)
-            ax_p.set_ylim(0.0, 1.0)
-            ax_p.xaxis.set_major_locator(MaxNLocator(4, integer=True))
-            ax_p.set_xlabel("iteration t")
-            ax_p.set_ylabel("p")
-        path_line.set_color(colour)
-        kl_line.set_color(colour)
-        kl = np.maximum(path.kl_to_target, 1e-12)
-        kl_line.set_data(t, kl)
-        ax_k.set_xlim(0, steps)
-        # Room for a path that moves away from the fit (a step size too large for the chart),
-        # in whole powers of 10^3, so that the axis (and the cached background) rarely changes.
-        finite = kl[np.isfinite(kl)]
-        top = max(30.0, 3.0 * float(finite.max())) if finite.size else 30.0
-        ax_k.set_ylim(1e-10, 30.0 if top <= 30.0 else 10.0 ** (3 * math.ceil(math.log10(top) / 3)))
-        ax_p.set_title(f"path mapped to {'(μ, σ)' if gaussian else 'p'}", fontsize="small", y=1.0)
-        symbol = "α" if rule == _RULES[0] else "c"
-        title.set_text(f"{method.replace('_', ' ')} in the chart {_OPT_CHARTS[chart]}, "
-                       f"{symbol} = {size:g}, {steps} steps")
-        if path.status == "max_iter":
-            note.set_text(f"KL to the MLE after {path.n_iter} steps: {path.kl_to_target[-1]:.2g}")
-        else:
-            reason = {"domain": "the next step leaves the parameter domain",
-                      "singular": "its matrix is not positive definite",
-                      "failed": "a value is not finite"}[path.status]
-            note.set_text(f"stopped after {path.n_iter} steps:\n{reason}")
-
-    controls = {"chart": list(_OPT_CHARTS), "method": list(methods), "rule": list(_RULES),
-                "size": [float(s) for s in sizes], "steps": [int(s) for s in steps]}
-    return CompactExplorer(
-        fig, update, controls, sweep="size", animated=(path_line, start_dot, target, note, kl_line, title),
-        alt=("Gradient ascent in the (mu, sigma) chart of a Gaussian, 30 steps from the same start, "
-             f"for step sizes from {min(sizes):g} to {max(sizes):g}: left, the path over the "
-             "log-likelihood contours; right, the KL divergence to the maximum-likelihood fit per "
-             "iteration. Small steps crawl; large ones leave the parameter domain."))

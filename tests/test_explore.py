@@ -14,18 +14,14 @@ import io
 import subprocess
 import sys
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from PIL import Image
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
-
-import natgrad_lib as ng  # noqa: E402, F401  (the package imports before its submodules)
-from natgrad_lib import explore  # noqa: E402
-from natgrad_lib.animate import JSAnimation  # noqa: E402
+import natgrad_lib as ng  # noqa: F401  (the package imports before its submodules)
+from natgrad_lib import explore, plots
+from natgrad_lib.jshtml import JSAnimation
 
 ipywidgets = pytest.importorskip("ipywidgets")
 
@@ -108,7 +104,7 @@ def test_chapter_07_optimiser_explorer_lives_after_display(shown):
     """The defect of issue 12: every control of chapter 07's explorer changes the picture
     after display() closed the figure."""
     rng = np.random.default_rng(3)
-    ex = explore.optimizer_explorer(rng.normal(2.0, 0.6, 30), (rng.random(20) < 0.8).astype(float),
+    ex = plots.optimizer_explorer(rng.normal(2.0, 0.6, 30), (rng.random(20) < 0.8).astype(float),
                                     sizes=(0.005, 0.1, 0.5), steps=(8, 4), dpi=30)
     ex.display()
     controls, image = _controls_and_image(shown[0])

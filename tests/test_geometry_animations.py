@@ -7,33 +7,18 @@ import base64
 import io
 import re
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-import natgrad_lib as ng  # noqa: E402
-from natgrad_lib import animations, optim, races  # noqa: E402
-from natgrad_lib.datasets import regression_data  # noqa: E402
-from natgrad_lib.explore import CompactExplorer, optimizer_explorer  # noqa: E402
-from natgrad_lib.plots import geometry  # noqa: E402
+import natgrad_lib as ng
+from natgrad_lib import animations, jshtml, optim, races
+from natgrad_lib.datasets import regression_data
+from natgrad_lib.explore import CompactExplorer
+from natgrad_lib.plots import geometry, optimizer_explorer
 
 FRAME = re.compile(r"frames\[\d+\] = \"data:image/png;base64,")
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-@pytest.fixture(scope="module")
-def y_gauss() -> np.ndarray:
-    return np.random.default_rng(20260701).normal(2.0, 0.6, size=40)
 
 
 def _radius_error(fam, theta, c):
@@ -115,8 +100,7 @@ def race(y_gauss):
 
 
 @pytest.fixture(scope="module")
-def invariances(y_gauss):
-    y_bern = (np.random.default_rng(1).random(20) < 0.8).astype(float)
+def invariances(y_gauss, y_bern):
     gauss = races.invariance_paths(["gaussian", "gaussian_logstd", "gaussian_var", "gaussian_natural"],
                                    y_gauss, [0.0, 2.0], max_iter=5, lr=0.1)
     bern = races.invariance_paths(["bernoulli", "bernoulli_logit"], y_bern, [0.2], max_iter=5, lr=0.1)
@@ -183,7 +167,7 @@ def test_compact_frames_keeps_a_valid_smaller_png():
     fig.savefig(buf, format="png")
     b64 = base64.encodebytes(buf.getvalue()).decode("ascii").replace("\n", "\\\n")
     page = f'frames[0] = "data:image/png;base64,{b64}"\n'
-    out = animations.compact_frames(page)
+    out = jshtml.compact_frames(page)
     data = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", out).group(1))
     img = Image.open(io.BytesIO(data))
     assert img.size == (180, 120) and img.mode == "P"
@@ -194,8 +178,7 @@ def test_compact_frames_keeps_a_valid_smaller_png():
 
 
 @pytest.fixture
-def explorer(y_gauss):
-    y_bern = (np.random.default_rng(1).random(20) < 0.8).astype(float)
+def explorer(y_gauss, y_bern):
     return optimizer_explorer(y_gauss, y_bern, sizes=(0.005, 0.1, 0.5), steps=(8, 4), dpi=30)
 
 

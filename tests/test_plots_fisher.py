@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-import natgrad_lib as ng  # noqa: E402
-from natgrad_lib.plots.fisher import (  # noqa: E402
+import natgrad_lib as ng
+from natgrad_lib.plots.fisher import (
     SCORE_CLOUD_GIDS,
     ellipse_path,
     plot_metric_ellipses,
     plot_score_cloud,
     update_score_cloud,
 )
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def spd(a: float, b: float, c: float) -> np.ndarray:

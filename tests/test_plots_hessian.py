@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-import natgrad_lib as ng  # noqa: E402
-from natgrad_lib.plots.hessian import (  # noqa: E402
+import natgrad_lib as ng
+from natgrad_lib.plots.hessian import (
     curvature_explorer,
     plot_information_samples,
     plot_observed_information,
 )
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def _lines_with_label(ax, text):
@@ -169,9 +159,9 @@ def test_explorer_static_fallback_sweeps_n():
         (dict(values=[-1.0]), "sigma must be > 0"),
     ],
 )
-def test_explorer_rejects_bad_input(kw, match):
+def test_explorer_rejects_bad_input(kw, match, rng):
     args = dict(theta=[0.0, 1.0], index=1, values=[1.0], ns=[1, 10],
-                grid=np.linspace(0.5, 2.0, 10), rng=np.random.default_rng(0))
+                grid=np.linspace(0.5, 2.0, 10), rng=rng)
     args.update(kw)
     with pytest.raises(ValueError, match=match):
         curvature_explorer(ng.family("gaussian"), **args)

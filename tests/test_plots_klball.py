@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-import natgrad_lib as ng  # noqa: E402
-from natgrad_lib import klgeometry  # noqa: E402
-from natgrad_lib.plots import klball  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
+import natgrad_lib as ng
+from natgrad_lib import klgeometry
+from natgrad_lib.plots import klball
 
 # (family name, options, theta) covering discrete / continuous, one / two parameters, several charts
 CASES = [

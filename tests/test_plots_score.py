@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-import natgrad_lib as ng  # noqa: E402
-from natgrad_lib.plots.score import (  # noqa: E402
+import natgrad_lib as ng
+from natgrad_lib.plots.score import (
     plot_expected_score,
     plot_score_histogram,
     plot_score_means,
     update_score_histogram,
 )
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
 
 LAM = np.linspace(1.0, 6.0, 51)
 

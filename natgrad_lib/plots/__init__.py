@@ -20,6 +20,12 @@ returns the figure, and never shows it (the caller, or the notebook, does).  One
 * :mod:`natgrad_lib.plots.geometry` -- KL ball against the Euclidean ball of the same area, with the
   gradient and natural-gradient steps, and fields of ascent directions: kl_geometry,
   plot_kl_geometry, plot_direction_fields.
+* :mod:`natgrad_lib.plots.optimizers` -- one optimiser in one chart, drawn in the common chart:
+  optimizer_explorer.
+
+Shared helpers (one ``new_axes``, limits, ticks, contour levels, method styles) are in the
+private module ``plots/_common.py``; the numbers every figure draws come from the numerics
+layer (:mod:`natgrad_lib.klgeometry`, :mod:`natgrad_lib.figdata`, :mod:`natgrad_lib.races`, ...).
 """
 
 from .._extras import require_plots
@@ -41,6 +47,7 @@ from .klball import (
     plot_radius_error,
 )
 from .natgrad import kl_ellipse_explorer, plot_kl_ellipse, plot_step_gap, plot_step_paths
+from .optimizers import optimizer_explorer
 from .score import plot_expected_score, plot_score_histogram, plot_score_means, update_score_histogram
 
 __all__ = [
@@ -73,4 +80,5 @@ __all__ = [
     "kl_geometry",
     "plot_direction_fields",
     "plot_kl_geometry",
+    "optimizer_explorer",
 ]

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..montecarlo import QUANTITIES, Convergence
+from ._common import new_axes
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
-def _axes(ax: Any, figsize=(6.4, 4.0)):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
-        return fig, ax
-    return ax.figure, ax
-
-
-def plot_convergence(conv: Convergence, ax: Any = None, labels: dict[str, str] | None = None):
+def plot_convergence(conv: Convergence, ax: Any = None, labels: dict[str, str] | None = None) -> Figure:
     """Plot ``conv`` (from :func:`natgrad_lib.montecarlo.mc_convergence`).
 
     Each quantity gets its absolute error (markers), its standard error (dotted)
@@ -27,17 +22,14 @@ def plot_convergence(conv: Convergence, ax: Any = None, labels: dict[str, str] |
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np, natgrad_lib as ng
     >>> from natgrad_lib.montecarlo import mc_convergence
     >>> conv = mc_convergence(ng.family("poisson"), [2.0], [100, 1000], np.random.default_rng(0))
     >>> fig = plot_convergence(conv)
     >>> len(fig.axes)
     1
-    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    >>> plt.close(fig)
     """
-    fig, ax = _axes(ax)
+    fig, ax = new_axes(ax)
     ns = conv.ns.astype(float)
     for q, err in conv.error.items():
         label = (labels or {}).get(q, f"${QUANTITIES[q]}$")

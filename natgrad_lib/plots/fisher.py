@@ -17,12 +17,15 @@ A symmetric positive semi-definite 2 x 2 matrix can be drawn in two ways:
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
 from .._validate import as_float_array, require_finite
-from .convergence import _axes
+from ._common import new_axes
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["ellipse_path", "plot_score_cloud", "update_score_cloud", "plot_metric_ellipses"]
 
@@ -70,7 +73,6 @@ def ellipse_path(matrix: Any, *, metric: bool = False, radius: float = 1.0,
     The covariance ellipse of ``diag(4, 1)`` has half-axes 2 and 1; the unit ball of the
     same matrix as a metric has half-axes 1/2 and 1.
 
-    >>> import numpy as np
     >>> xy = ellipse_path(np.diag([4.0, 1.0]), num=5)
     >>> np.abs(xy).max(axis=0)
     array([2., 1.])
@@ -120,7 +122,7 @@ def _limits(fisher: np.ndarray, span: float) -> tuple[float, float]:
 
 def plot_score_cloud(scores: Any, fisher: Any, ax: Any = None, *, radius: float = 2.0,
                      span: float = 4.0, labels: Sequence[str] = ("$s_1$", "$s_2$"),
-                     max_points: int = 2000):
+                     max_points: int = 2000) -> Figure:
     r"""Scatter of sampled score vectors with the sample covariance and the Fisher ellipse.
 
     Draws the first ``max_points`` rows of ``scores`` (a point cloud), the covariance
@@ -150,20 +152,17 @@ def plot_score_cloud(scores: Any, fisher: Any, ax: Any = None, *, radius: float 
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np, natgrad_lib as ng
     >>> fam = ng.family("gaussian")
     >>> theta = np.array([0.0, 1.0])
     >>> s = fam.score(fam.sample(theta, 500, np.random.default_rng(0)), theta)
     >>> fig = plot_score_cloud(s, fam.fisher(theta))
     >>> sorted(a.get_gid() for a in fig.axes[0].get_children() if a.get_gid())
     ['score-fisher', 'score-sample-cov', 'score-samples']
-    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    >>> plt.close(fig)
     """
     s = _scores2(scores)
     f = _matrix2(fisher, "fisher")
-    fig, ax = _axes(ax, figsize=(4.8, 4.0))
+    fig, ax = new_axes(ax, figsize=(4.8, 4.0))
     ax.scatter(s[:max_points, 0], s[:max_points, 1], s=6, alpha=0.35, lw=0,
                color="#0072B2", gid=SCORE_CLOUD_GIDS[0], label="sampled scores")
     ax.plot(*ellipse_path(np.cov(s.T), radius=radius).T, color="#0072B2", lw=2,
@@ -192,15 +191,12 @@ def update_score_cloud(ax: Any, scores: Any, fisher: Any, *, radius: float = 2.0
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np
     >>> rng = np.random.default_rng(1)
     >>> fig = plot_score_cloud(rng.normal(size=(300, 2)), np.eye(2))
     >>> pts, cov, fis = update_score_cloud(fig.axes[0], 3 * rng.normal(size=(50, 2)), 9 * np.eye(2))
     >>> pts.get_offsets().shape, [float(x) for x in fig.axes[0].get_xlim()]
     ((50, 2), [-12.0, 12.0])
-    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    >>> plt.close(fig)
     """
     s = _scores2(scores)
     f = _matrix2(fisher, "fisher")
@@ -220,7 +216,7 @@ def update_score_cloud(ax: Any, scores: Any, fisher: Any, *, radius: float = 2.0
 
 def plot_metric_ellipses(matrices: Mapping[str, Any], ax: Any = None, *, radius: float = 1.0,
                          styles: Sequence[str] = ("-", "--", ":", "-."),
-                         colors: Sequence[str] | None = None):
+                         colors: Sequence[str] | None = None) -> Figure:
     r"""Unit balls :math:`\{d : d^\top M d = r^2\}` of several 2 x 2 metrics on one axes.
 
     A matrix that is large in a direction makes its ball short in that direction:
@@ -244,18 +240,15 @@ def plot_metric_ellipses(matrices: Mapping[str, Any], ax: Any = None, *, radius:
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np
     >>> fig = plot_metric_ellipses({"I": np.diag([1.0, 2.0]),
     ...                             "F": np.array([[1.0, 0.5], [0.5, 3.0]])})
     >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     ['I', 'F']
-    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    >>> plt.close(fig)
     """
     if not matrices:
         raise ValueError("matrices must hold at least one labelled matrix, got none")
-    fig, ax = _axes(ax, figsize=(4.4, 4.0))
+    fig, ax = new_axes(ax, figsize=(4.4, 4.0))
     for i, (label, m) in enumerate(matrices.items()):
         kw = {"ls": styles[i % len(styles)], "label": label}
         if colors is not None:

@@ -10,100 +10,30 @@ r"""The geometry of a step: KL balls against Euclidean balls, and fields of asce
   a grid over the log-likelihood contours, with optimisation paths drawn on top, as in
   figure 1 of Kunstner, Balles & Hennig (2019).
 
-The exact KL contour comes from :func:`natgrad_lib.klgeometry.kl_contour` (one root-find per
-ray); the data for the fields and paths from :mod:`natgrad_lib.races`.
+The curves and steps come from :func:`natgrad_lib.klgeometry.kl_geometry` (re-exported here;
+the exact contour takes one root-find per ray); the data for the fields and paths from :mod:`natgrad_lib.races`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
-from .. import races as _paths
+from .. import races
 from ..families import Family
-from ..klgeometry import fisher_directions, fisher_ellipse, kl_contour
+from ..klgeometry import kl_geometry  # the arrays plot_kl_geometry draws (numerics layer)
 from ..optim import Trajectory
-from .convergence import _axes
+from ._common import METHOD_LABELS, METHOD_STYLES, new_axes
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["METHOD_STYLES", "METHOD_LABELS", "kl_geometry", "plot_kl_geometry", "plot_direction_fields"]
 
-#: Colour and line style of each method in this module's figures and in the animations.
-METHOD_STYLES: dict[str, dict[str, Any]] = {
-    "gradient": dict(color="C1", ls="--"),
-    "natural": dict(color="C0", ls="-"),
-    "newton": dict(color="C2", ls="-."),
-    "empirical_fisher": dict(color="C3", ls=":"),
-}
-
-#: How each method is called in legends and titles.
-METHOD_LABELS: dict[str, str] = {
-    "gradient": "gradient",
-    "natural": "natural gradient",
-    "newton": "Newton",
-    "empirical_fisher": "empirical Fisher",
-}
-
-
-def kl_geometry(fam: Family, theta: Any, c: float, grad: Any, n_rays: int = 181) -> dict[str, Any]:
-    r"""The curves and steps of :func:`plot_kl_geometry`, as arrays (no plotting).
-
-    Parameters
-    ----------
-    fam : Family
-        A two-parameter family.
-    theta : array_like, shape (2,)
-    c : float
-        The KL budget, ``c > 0``.
-    grad : array_like, shape (2,)
-        The gradient of the objective at ``theta`` (any positive multiple gives the same
-        steps).
-    n_rays : int
-        Points per curve.
-
-    Returns
-    -------
-    dict
-        ``ellipse``, ``exact``, ``circle`` (each of shape (n_rays, 2), points
-        :math:`\theta + d`), ``radius`` (of the circle), ``natural`` and ``gradient`` (the
-        steps :math:`d`, shape (2,)), and ``gain`` (the linearised gains
-        :math:`\nabla^\top d` of the two steps).
-
-    Examples
-    --------
-    The circle has the area of the ellipse, :math:`\pi\, 2c / \sqrt{\det I(\theta)}`, and the
-    natural step lies on the ellipse:
-
-    >>> import natgrad_lib as ng
-    >>> g = kl_geometry(ng.family("gaussian"), [0.0, 1.0], 0.02, [1.0, 1.0], n_rays=9)
-    >>> round(float(g["radius"] ** 2), 12), round(2 * 0.02 / float(np.sqrt(2.0)), 12)   # I = diag(1, 2)
-    (0.028284271247, 0.028284271247)
-    >>> d = g["natural"]; round(float(0.5 * d @ np.diag([1.0, 2.0]) @ d), 12)
-    0.02
-    """
-    th = fam.check_theta(theta)
-    if fam.k != 2 or th.shape != (2,):
-        raise ValueError(f"kl_geometry needs a two-parameter family and theta of shape (2,), "
-                         f"got {fam.name} with k={fam.k} and shape {th.shape}")
-    g = np.asarray(grad, dtype=float)
-    if g.shape != (2,) or not np.all(np.isfinite(g)) or not np.any(g):
-        raise ValueError(f"grad must be a finite non-zero vector of shape (2,), got {grad!r}")
-    info = fam.fisher(th)
-    u = fisher_directions(fam, th, n_rays)
-    ellipse = fisher_ellipse(fam, th, c, u)
-    exact = kl_contour(fam, th, c, u)
-    radius = float(np.sqrt(2.0 * c) / np.linalg.det(info) ** 0.25)
-    angle = np.linspace(0.0, 2.0 * np.pi, n_rays)
-    circle = th + radius * np.stack([np.cos(angle), np.sin(angle)], axis=-1)
-    nat = np.linalg.solve(info, g)
-    nat = nat * np.sqrt(2.0 * c / float(g @ nat))
-    grd = radius * g / np.linalg.norm(g)
-    return dict(ellipse=ellipse, exact=exact, circle=circle, radius=radius, natural=nat,
-                gradient=grd, gain=dict(natural=float(g @ nat), gradient=float(g @ grd)))
-
 
 def plot_kl_geometry(fam: Family, theta: Any, c: float, y: Any, ax: Any = None, n_rays: int = 181,
-                     contours: bool = True, legend: bool = True):
+                     contours: bool = True, legend: bool = True) -> Figure:
     r"""The KL ball at ``theta`` against the Euclidean ball of the same area, with both steps.
 
     Draws, around :math:`\theta` in the chart of ``fam``: the exact contour
@@ -132,21 +62,18 @@ def plot_kl_geometry(fam: Family, theta: Any, c: float, y: Any, ax: Any = None, 
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt, natgrad_lib as ng
     >>> fig = plot_kl_geometry(ng.family("gaussian"), [0.0, 1.0], 0.05, [1.0, 2.0, 2.5], n_rays=31)
     >>> len(fig.axes[0].patches)            # the two arrows
     2
     >>> plt.close(fig)
     """
-    problem = _paths.family_problem(fam, y)
+    problem = races.family_problem(fam, y)
     th = fam.check_theta(theta)
     g = problem.objective.grad(th) / problem.objective.n
     geo = kl_geometry(fam, th, c, g, n_rays)
     from matplotlib.patches import FancyArrowPatch
 
-    fig, ax = _axes(ax)
+    fig, ax = new_axes(ax)
     pts = np.concatenate([geo["ellipse"], geo["exact"], geo["circle"]])
     pts = pts[np.all(np.isfinite(pts), axis=1)]
     lo, hi = pts.min(axis=0), pts.max(axis=0)
@@ -156,9 +83,7 @@ def plot_kl_geometry(fam: Family, theta: Any, c: float, y: Any, ax: Any = None, 
         xs = np.linspace(mid[0] - half, mid[0] + half, 61)
         ys = np.linspace(mid[1] - half, mid[1] + half, 61)
         grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
-        inside = np.ones(len(grid), dtype=bool)
-        for i, p in enumerate(fam.param_specs):
-            inside &= (grid[:, i] > p.lower) & (grid[:, i] < p.upper)
+        inside = fam.in_domain(grid)
         ll = np.full(len(grid), np.nan)
         ll[inside] = problem.loglik_many(grid[inside]) / problem.objective.n
         ax.contour(xs, ys, ll.reshape(61, 61), levels=12, colors="0.75", linewidths=0.7, linestyles="solid")
@@ -188,9 +113,9 @@ def _unit(d: np.ndarray) -> np.ndarray:
         return np.where(norm > 0, d / norm, np.nan)
 
 
-def plot_direction_fields(field: _paths.DirectionField,
+def plot_direction_fields(field: races.DirectionField,
                           paths: Mapping[str, Sequence[Trajectory]] | None = None,
-                          axes: Any = None, optimum: Any = None, labels: Sequence[str] = ("$w$", "$b$")):
+                          axes: Any = None, optimum: Any = None, labels: Sequence[str] = ("$w$", "$b$")) -> Figure:
     r"""One panel per method: unit-length ascent directions over the log-likelihood contours.
 
     Parameters
@@ -212,9 +137,6 @@ def plot_direction_fields(field: _paths.DirectionField,
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
     >>> from natgrad_lib import races
     >>> from natgrad_lib.datasets import regression_data
     >>> X, y = regression_data(30, np.random.default_rng(0))

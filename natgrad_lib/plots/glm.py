@@ -13,13 +13,17 @@ r"""Figures for fitting GLMs: convergence of the log-likelihood, Newton's quadra
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import numpy as np
 
 from .._validate import as_float_array, require_finite
+from ..figdata import glm_loglik_grid
 from ..optim import Objective
-from .convergence import _axes
+from ._common import new_axes
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["glm_path_figure", "plot_loglik_gap", "plot_newton_1d"]
 
@@ -39,7 +43,7 @@ def _vector(value: Any, name: str) -> np.ndarray:
 
 
 def plot_loglik_gap(logliks: Mapping[str, Any], best: float, ax: Any = None,
-                    styles: Mapping[str, Mapping[str, Any]] | None = None):
+                    styles: Mapping[str, Mapping[str, Any]] | None = None) -> Figure:
     r"""Plot :math:`\ell^\ast - \ell(\theta_t)` against :math:`t` on a logarithmic axis.
 
     Parameters
@@ -61,9 +65,6 @@ def plot_loglik_gap(logliks: Mapping[str, Any], best: float, ax: Any = None,
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
     >>> fig = plot_loglik_gap({"newton": [-3.0, -1.5, -1.01, -1.0], "gradient": [-3.0, -2.0, -1.5]},
     ...                       best=-1.0)
     >>> [len(line.get_xdata()) for line in fig.axes[0].get_lines()]   # the zero gap is dropped
@@ -73,7 +74,7 @@ def plot_loglik_gap(logliks: Mapping[str, Any], best: float, ax: Any = None,
     best = float(best)
     if not np.isfinite(best):
         raise ValueError(f"best must be finite, got {best!r}")
-    fig, ax = _axes(ax)
+    fig, ax = new_axes(ax)
     for label, values in logliks.items():
         ell = _vector(values, f"logliks[{label!r}]")
         gap = best - ell
@@ -89,7 +90,7 @@ def plot_loglik_gap(logliks: Mapping[str, Any], best: float, ax: Any = None,
 
 
 def plot_newton_1d(objective: Objective, iterates: Any, grid: Any, ax: Any = None,
-                   models: int = 2):
+                   models: int = 2) -> Figure:
     r"""Newton's method on a log-likelihood of one parameter, with its quadratic models.
 
     Draws :math:`\ell` over ``grid``, the iterates :math:`\theta_t` that lie inside the grid,
@@ -116,10 +117,6 @@ def plot_newton_1d(objective: Objective, iterates: Any, grid: Any, ax: Any = Non
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
-    >>> import numpy as np
     >>> from natgrad_lib.glm import GLM
     >>> obj = GLM("poisson").objective(np.ones((3, 1)), [2, 4, 3])   # ℓ = 9θ − 3eᶿ + const
     >>> fig = plot_newton_1d(obj, [[0.0], [2.0]], np.linspace(-1, 3, 50), models=1)
@@ -132,7 +129,7 @@ def plot_newton_1d(objective: Objective, iterates: Any, grid: Any, ax: Any = Non
     theta = require_finite(as_float_array(iterates, "iterates"), "iterates").reshape(-1)
     if not isinstance(models, (int, np.integer)) or models < 0:
         raise ValueError(f"models must be an integer >= 0, got {models!r}")
-    fig, ax = _axes(ax)
+    fig, ax = new_axes(ax)
     ell = np.array([objective.loglik(np.array([g])) for g in grid])
     ax.plot(grid, ell, color="C6", lw=2, label=r"$\ell(\theta)$")
     lo, hi = float(ell.min()), float(ell.max())
@@ -198,10 +195,6 @@ def glm_path_figure(model: Any, X: Any, y: Any, paths: Mapping[str, Any], extent
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
-    >>> import numpy as np
     >>> from natgrad_lib.glm import GLM
     >>> X = np.column_stack([np.ones(4), [-1.0, 0.0, 1.0, 2.0]]); y = np.array([0, 1, 0, 1])
     >>> paths = {"newton": [[0, 0], [0.1, 0.4], [0.2, 0.5]], "gradient": [[0, 0], [0, 0.1], [0, 0.2]]}
@@ -241,7 +234,7 @@ def glm_path_figure(model: Any, X: Any, y: Any, paths: Mapping[str, Any], extent
 
     b0 = np.linspace(extent[0], extent[1], num)
     b1 = np.linspace(extent[2], extent[3], num)
-    surface = np.array([[model.loglik([u, v], X, y) for u in b0] for v in b1])
+    surface = glm_loglik_grid(model, X, y, b0, b1)
     gap = surface.max() - surface
     levels = np.geomspace(max(np.quantile(gap, 0.01), 1e-3), gap.max(), 9)
     ax_ll.contour(b0, b1, gap, levels=levels, colors="0.65", linewidths=0.7)

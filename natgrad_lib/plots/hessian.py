@@ -11,12 +11,20 @@ r"""Figures for the Fisher information as expected curvature, :math:`I(\theta) =
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
+from .._validate import require_generator
+from ..explore import Explorer, explorer
 from ..families import Family
+from ..figdata import curvature_data
+from ..klgeometry import check_family
 from ..style import PALETTE
+from ._common import new_axes, param_label
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["plot_observed_information", "plot_information_samples", "curvature_explorer"]
 
@@ -26,27 +34,7 @@ _POSITIVE, _NEGATIVE, _EXTRA = PALETTE[0], PALETTE[1], PALETTE[2]
 _NEG_L2 = "\u2212\u2113\u2033"
 
 
-def _axes(ax: Any, figsize: tuple[float, float] = (6.4, 4.0)):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
-        return fig, ax
-    return ax.figure, ax
-
-
-def _check_family(fam: Any) -> Family:
-    if not isinstance(fam, Family):
-        raise TypeError(f"fam must be a natgrad_lib Family, got {type(fam).__name__}")
-    return fam
-
-
-def _param_label(fam: Family, index: int) -> str:
-    spec = fam.param_specs[index]
-    return f"${spec.latex}$" if spec.latex else spec.name
-
-
-def plot_observed_information(fam: Family, theta: Any, y: Any, ax: Any = None):
+def plot_observed_information(fam: Family, theta: Any, y: Any, ax: Any = None) -> Figure:
     r"""Eigenvalues of the observed information :math:`-\nabla^2_\theta \log p(y;\theta)` against ``y``.
 
     Each eigenvalue of the :math:`k \times k` matrix :math:`-H(y)` is drawn as a
@@ -73,15 +61,12 @@ def plot_observed_information(fam: Family, theta: Any, y: Any, ax: Any = None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt, numpy as np, natgrad_lib as ng
     >>> fig = plot_observed_information(ng.family("gaussian"), [0.0, 1.0], np.linspace(-3, 3, 61))
     >>> len(fig.axes[0].lines)      # two eigenvalue curves, two Fisher eigenvalues, zero
     5
     >>> plt.close(fig)
     """
-    fam = _check_family(fam)
+    fam = check_family(fam)
     th = fam.check_theta(theta)
     if th.ndim != 1:
         raise ValueError(f"theta must be a single parameter vector of shape ({fam.k},), got shape {th.shape}")
@@ -90,7 +75,7 @@ def plot_observed_information(fam: Family, theta: Any, y: Any, ax: Any = None):
         raise ValueError(f"y must be a non-empty 1-d array of observations, got shape {yy.shape}")
     eig = np.linalg.eigvalsh(-fam.hessian(yy, th))  # (m, k), ascending
     fisher_eig = np.linalg.eigvalsh(fam.fisher(th))
-    fig, ax = _axes(ax)
+    fig, ax = new_axes(ax, layout="constrained")
     style = dict(ls="none", marker="o", ms=5) if fam.discrete else dict(ls="-")
     for j in range(fam.k):
         label = "$-H(y)$" if fam.k == 1 else f"eigenvalue {j + 1} of $-H(y)$"
@@ -114,7 +99,7 @@ def plot_observed_information(fam: Family, theta: Any, y: Any, ax: Any = None):
 
 
 def plot_information_samples(outer: Any, neg_hessian: Any, exact: float | None = None,
-                             ax: Any = None, bins: int = 40):
+                             ax: Any = None, bins: int = 40) -> Figure:
     r"""Histograms of the per-observation values of :math:`s s^\top` and :math:`-\nabla^2_\theta \log p`.
 
     Both samples have mean :math:`I(\theta)` (one entry of it) when the
@@ -142,9 +127,6 @@ def plot_information_samples(outer: Any, neg_hessian: Any, exact: float | None =
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt, numpy as np, natgrad_lib as ng
     >>> fam, theta = ng.family("poisson"), np.array([3.0])
     >>> y = fam.sample(theta, 2000, np.random.default_rng(0))
     >>> outer = fam.score(y, theta)[:, 0] ** 2
@@ -166,7 +148,7 @@ def plot_information_samples(outer: Any, neg_hessian: Any, exact: float | None =
     if hi - lo < 1e-12 * (1.0 + abs(hi)):
         lo, hi = lo - 0.5, hi + 0.5
     edges = np.linspace(lo, hi, int(bins) + 1)
-    fig, ax = _axes(ax)
+    fig, ax = new_axes(ax, layout="constrained")
     for arr, color, tex, hatch in ((a, _POSITIVE, r"s s^\top", None),
                                    (b, _NEGATIVE, r"-\nabla^2_\theta \log p", "//")):
         clipped = np.clip(arr, lo, hi)
@@ -193,7 +175,7 @@ def curvature_explorer(
     n_curves: int = 12,
     ylim: tuple[float, float] = (-2.5, 0.75),
     figsize: tuple[float, float] = (7.2, 3.4),
-):
+) -> Explorer:
     r"""An explorer of the curvature of single-observation log-likelihoods along one parameter.
 
     One parameter, ``theta[index]``, varies; the others stay at their values
@@ -246,9 +228,6 @@ def curvature_explorer(
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt, numpy as np, natgrad_lib as ng
     >>> ex = curvature_explorer(ng.family("poisson"), [2.0], 0, [1.0, 2.0], [1, 10, 100],
     ...                         np.linspace(0.5, 4.0, 50), np.random.default_rng(0))
     >>> sorted(ex.controls)
@@ -258,14 +237,28 @@ def curvature_explorer(
     True
     >>> plt.close(ex.fig)
     """
-    import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
-
-    from .._validate import require_generator
-    from ..explore import explorer
-
-    fam = _check_family(fam)
+    fam = check_family(fam)
     require_generator(rng)
+    th, vals, n_list, xs = _check_curvature_args(fam, theta, index, values, ns, grid)
+    name = fam.params[index]
+    n_max = n_list[-1]
+    n_curves = max(1, min(int(n_curves), n_max))
+    seed = int(rng.integers(2**32))   # one seed for every value: common random numbers
+    data = {v: curvature_data(fam, th, index, v, xs, n_max, n_curves, seed) for v in vals}
+    fig, update = _curvature_figure(fam, index, data, xs, n_max, n_curves, ylim, figsize)
+    alt = (f"Log-likelihood curves of single observations along {name}, their average over n "
+           f"observations and the expected curve (left); the observed information of each "
+           f"observation and its running average against the Fisher information (right), "
+           f"for n = {', '.join(str(n) for n in n_list)}.")
+    ex = explorer(fig, update, {f"{name}0": vals, "n": n_list}, sweep="n", alt=alt)
+    # Lay the figure out once; the frames of the fallback then skip the layout pass.
+    fig.canvas.draw()
+    fig.set_layout_engine("none")
+    return ex
+
+
+def _check_curvature_args(fam: Family, theta: Any, index: Any, values: Sequence[float], ns: Sequence[int],
+                          grid: Any) -> tuple[np.ndarray, list[float], list[int], np.ndarray]:
     th = fam.check_theta(theta)
     if th.ndim != 1:
         raise ValueError(f"theta must be a single parameter vector of shape ({fam.k},), got shape {th.shape}")
@@ -280,83 +273,30 @@ def curvature_explorer(
     xs = np.asarray(grid, dtype=float)
     if xs.ndim != 1 or xs.size < 2:
         raise ValueError(f"grid must be a 1-d array of at least 2 values, got shape {xs.shape}")
-    name = fam.params[index]
-    zero = f"{name}0"
-    n_max = n_list[-1]
-    n_curves = max(1, min(int(n_curves), n_max))
+    return th, vals, n_list, xs
 
-    def with_param(v: Any) -> np.ndarray:
-        out = np.array(np.broadcast_to(th, np.shape(v) + th.shape))
-        out[..., index] = v
-        return fam.check_theta(out)
 
-    theta_grid = with_param(xs)  # (m, k)
-    seed = int(rng.integers(2**32))
-    data = {}
-    for v in vals:
-        t0 = with_param(v)
-        y = fam.sample(t0, n_max, np.random.default_rng(seed))  # common random numbers
-        curves = fam.logpdf(y[:, None], theta_grid) - fam.logpdf(y, t0)[:, None]  # (n_max, m)
-        info = float(fam.fisher(t0)[index, index])
-        obs = -fam.hessian(y, t0)[:, index, index] / info
-        sq = fam.score(y, t0)[:, index] ** 2 / info
-        counts = np.arange(1, n_max + 1)
-        data[v] = dict(
-            curves=curves[:n_curves],
-            mean_curve=np.cumsum(curves, axis=0) / counts[:, None],
-            expected=-fam.kl(t0, theta_grid),
-            obs=obs,
-            mean_obs=np.cumsum(obs) / counts,
-            mean_sq=np.cumsum(sq) / counts,
-            info=info,
-        )
+def _curvature_figure(fam: Family, index: int, data: dict[float, dict[str, Any]], xs: np.ndarray,
+                      n_max: int, n_curves: int, ylim: tuple[float, float],
+                      figsize: tuple[float, float]) -> tuple[Any, Callable[..., None]]:
+    """The two panels of :func:`curvature_explorer` and their ``update(n, <name>0=...)``."""
+    import matplotlib.pyplot as plt
 
+    zero = f"{fam.params[index]}0"
     # Plain tick labels: fewer mathtext strings than matplotlib's cache of 50 keeps the
     # frames of the static fallback fast.
     with plt.rc_context({"axes.formatter.use_mathtext": False}):
         fig, (ax_l, ax_r) = plt.subplots(1, 2, figsize=figsize, layout="constrained")
-    lines = [ax_l.plot(xs, np.zeros_like(xs), lw=0.9, alpha=0.7)[0] for _ in range(n_curves)]
-    (mean_line,) = ax_l.plot(xs, np.zeros_like(xs), color="black", lw=2.2)
-    (exp_line,) = ax_l.plot(xs, np.zeros_like(xs), color=_EXTRA, lw=2.0, ls="--")
-    v_line = ax_l.axvline(vals[0], color="0.4", lw=0.8)
-    ax_l.set(xlim=(xs[0], xs[-1]), ylim=ylim, xlabel=_param_label(fam, index),
-             ylabel="\u2113(\u03b8; y) \u2212 \u2113(\u03b8\u2080; y)")
-    ax_l.legend(handles=[
-        Line2D([], [], color=_POSITIVE, lw=1, label=f"one observation, {_NEG_L2} \u2265 0"),
-        Line2D([], [], color=_NEGATIVE, lw=1, label=f"one observation, {_NEG_L2} < 0"),
-        Line2D([], [], color="black", lw=2.2, label="average of n"),
-        Line2D([], [], color=_EXTRA, lw=2, ls="--", label="expected: \u2212KL"),
-    ], fontsize="x-small", loc="lower center")
-
-    idx = np.arange(1, n_max + 1)
-    scat = ax_r.scatter([], [], s=6, color="0.45", alpha=0.4, lw=0,
-                        label=f"{_NEG_L2}/I, one observation")
-    (run_obs,) = ax_r.plot([], [], color="black", lw=2, label=f"average of {_NEG_L2}/I")
-    (run_sq,) = ax_r.plot([], [], color=PALETTE[3], lw=2, ls="--", label="average of s\u00b2/I")
-    ax_r.axhline(1.0, color=_EXTRA, lw=1.5, ls=":", label="target 1")
-    ax_r.axhline(0.0, color="0.4", lw=0.8)
-    ax_r.set(xscale="log", xlim=(0.8, n_max * 1.25), ylim=(-1.0, 4.0),
-             xlabel="observation i", ylabel="relative to I(\u03b8\u2080)")
-    decades = 10 ** np.arange(int(np.log10(n_max)) + 1)
-    ax_r.set_xticks(decades, labels=[f"{d:d}" for d in decades])
-    ax_r.set_xticks([], minor=True)
-    ax_r.legend(fontsize="x-small", loc="upper left")
+    left = _curves_panel(ax_l, fam, index, xs, n_curves, ylim, next(iter(data)))
+    right = _information_panel(ax_r, n_max)
     text = fig.suptitle(" ", fontsize="small")
 
     def update(n: int, **values: Any) -> None:
-        v = float(values[f"{name}0"])
+        v = float(values[zero])
         d = data[v]
         n = int(n)
-        for i, ln in enumerate(lines):
-            ln.set_ydata(d["curves"][i])
-            ln.set_color(_POSITIVE if d["obs"][i] >= 0 else _NEGATIVE)
-            ln.set_visible(i < n)
-        mean_line.set_ydata(d["mean_curve"][n - 1])
-        exp_line.set_ydata(d["expected"])
-        v_line.set_xdata([v, v])
-        scat.set_offsets(np.column_stack([idx[:n], d["obs"][:n]]))
-        run_obs.set_data(idx[:n], d["mean_obs"][:n])
-        run_sq.set_data(idx[:n], d["mean_sq"][:n])
+        left(d, v, n)
+        right(d, n)
         negative = int(np.sum(d["obs"][:n] < 0))
         # plain text (no mathtext): it changes in every frame of the fallback
         text.set_text(
@@ -365,13 +305,57 @@ def curvature_explorer(
             f"s\u00b2/I = {d['mean_sq'][n - 1]:.2f}"
         )
 
-    controls = {f"{name}0": vals, "n": n_list}
-    alt = (f"Log-likelihood curves of single observations along {name}, their average over n "
-           f"observations and the expected curve (left); the observed information of each "
-           f"observation and its running average against the Fisher information (right), "
-           f"for n = {', '.join(str(n) for n in n_list)}.")
-    ex = explorer(fig, update, controls, sweep="n", alt=alt)
-    # Lay the figure out once; the frames of the fallback then skip the layout pass.
-    fig.canvas.draw()
-    fig.set_layout_engine("none")
-    return ex
+    return fig, update
+
+
+def _curves_panel(ax: Any, fam: Family, index: int, xs: np.ndarray, n_curves: int, ylim: tuple[float, float],
+                  v0: float) -> Callable[[dict[str, Any], float, int], None]:
+    """Left panel: single-observation curves, their average and the expected curve."""
+    from matplotlib.lines import Line2D
+
+    lines = [ax.plot(xs, np.zeros_like(xs), lw=0.9, alpha=0.7)[0] for _ in range(n_curves)]
+    (mean_line,) = ax.plot(xs, np.zeros_like(xs), color="black", lw=2.2)
+    (exp_line,) = ax.plot(xs, np.zeros_like(xs), color=_EXTRA, lw=2.0, ls="--")
+    v_line = ax.axvline(v0, color="0.4", lw=0.8)
+    ax.set(xlim=(xs[0], xs[-1]), ylim=ylim, xlabel=param_label(fam, index),
+           ylabel="\u2113(\u03b8; y) \u2212 \u2113(\u03b8\u2080; y)")
+    ax.legend(handles=[
+        Line2D([], [], color=_POSITIVE, lw=1, label=f"one observation, {_NEG_L2} \u2265 0"),
+        Line2D([], [], color=_NEGATIVE, lw=1, label=f"one observation, {_NEG_L2} < 0"),
+        Line2D([], [], color="black", lw=2.2, label="average of n"),
+        Line2D([], [], color=_EXTRA, lw=2, ls="--", label="expected: \u2212KL"),
+    ], fontsize="x-small", loc="lower center")
+
+    def update(d: dict[str, Any], v: float, n: int) -> None:
+        for i, ln in enumerate(lines):
+            ln.set_ydata(d["curves"][i])
+            ln.set_color(_POSITIVE if d["obs"][i] >= 0 else _NEGATIVE)
+            ln.set_visible(i < n)
+        mean_line.set_ydata(d["mean_curve"][n - 1])
+        exp_line.set_ydata(d["expected"])
+        v_line.set_xdata([v, v])
+
+    return update
+
+
+def _information_panel(ax: Any, n_max: int) -> Callable[[dict[str, Any], int], None]:
+    """Right panel: the observed information of each observation and the running averages."""
+    idx = np.arange(1, n_max + 1)
+    scat = ax.scatter([], [], s=6, color="0.45", alpha=0.4, lw=0, label=f"{_NEG_L2}/I, one observation")
+    (run_obs,) = ax.plot([], [], color="black", lw=2, label=f"average of {_NEG_L2}/I")
+    (run_sq,) = ax.plot([], [], color=PALETTE[3], lw=2, ls="--", label="average of s\u00b2/I")
+    ax.axhline(1.0, color=_EXTRA, lw=1.5, ls=":", label="target 1")
+    ax.axhline(0.0, color="0.4", lw=0.8)
+    ax.set(xscale="log", xlim=(0.8, n_max * 1.25), ylim=(-1.0, 4.0),
+           xlabel="observation i", ylabel="relative to I(\u03b8\u2080)")
+    decades = 10 ** np.arange(int(np.log10(n_max)) + 1)
+    ax.set_xticks(decades, labels=[f"{d:d}" for d in decades])
+    ax.set_xticks([], minor=True)
+    ax.legend(fontsize="x-small", loc="upper left")
+
+    def update(d: dict[str, Any], n: int) -> None:
+        scat.set_offsets(np.column_stack([idx[:n], d["obs"][:n]]))
+        run_obs.set_data(idx[:n], d["mean_obs"][:n])
+        run_sq.set_data(idx[:n], d["mean_sq"][:n])
+
+    return update

@@ -22,24 +22,29 @@ Figures (``ax=None`` makes a new figure; every function returns the figure):
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
-from .._validate import as_float_array
+from ..explore import Explorer, explorer
 from ..families import Family
 from ..klgeometry import (
-    _check_c,
-    _check_family,
-    _check_point,
-    _inside,
+    chart_ball,
+    check_family,
+    check_levels,
+    check_norms,
+    check_point,
     fisher_directions,
     fisher_ellipse,
-    fisher_ray_radius,
+    kl_along_line,
     kl_contour,
-    kl_ray_radius,
+    kl_remainders,
+    radius_error,
 )
-from .convergence import _axes
+from ._common import limits, new_axes, param_label
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "plot_kl_ball",
@@ -53,20 +58,8 @@ __all__ = [
 
 
 # ------------------------------------------------------------------------------------- figures
-def _param_label(fam: Family, i: int) -> str:
-    p = fam.param_specs[i]
-    return f"${p.latex or p.name}$"
-
-
-def _levels(cs: Any) -> list[float]:
-    arr = np.atleast_1d(as_float_array(cs, "cs")).ravel()
-    if arr.size == 0:
-        raise ValueError("cs must hold at least one level, got none")
-    return [_check_c(float(c)) for c in arr]
-
-
 def plot_kl_ball(fam: Family, theta: Any, cs: Sequence[float], ax: Any = None, n_rays: int = 241,
-                 ellipse: bool = True, legend: bool = True):
+                 ellipse: bool = True, legend: bool = True) -> Figure:
     r"""Exact KL contours (solid) and Fisher ellipses (dashed) around ``theta``, one colour per level.
 
     Parameters
@@ -91,20 +84,17 @@ def plot_kl_ball(fam: Family, theta: Any, cs: Sequence[float], ax: Any = None, n
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt, natgrad_lib as ng
     >>> fig = plot_kl_ball(ng.family("gaussian"), [0.0, 1.0], [0.1, 0.5])
     >>> len(fig.axes[0].lines)             # 2 contours, 2 ellipses, the centre
     5
     >>> plt.close(fig)
     """
-    fam = _check_family(fam)
+    fam = check_family(fam)
     if fam.k != 2:
         raise ValueError(f"plot_kl_ball needs a two-parameter family, got {fam.name} with k={fam.k}")
-    th = _check_point(fam, theta)
-    levels = _levels(cs)
-    fig, ax = _axes(ax)
+    th = check_point(fam, theta)
+    levels = check_levels(cs)
+    fig, ax = new_axes(ax)
     u = fisher_directions(fam, th, n_rays)
     for j, c in enumerate(levels):
         colour = f"C{j % 7}"
@@ -114,8 +104,8 @@ def plot_kl_ball(fam: Family, theta: Any, cs: Sequence[float], ax: Any = None, n
             quad = fisher_ellipse(fam, th, c, u)
             ax.plot(quad[:, 0], quad[:, 1], "--", color=colour, lw=1.2)
     ax.plot(*th, "o", color="black", ms=4)
-    ax.set_xlabel(_param_label(fam, 0))
-    ax.set_ylabel(_param_label(fam, 1))
+    ax.set_xlabel(param_label(fam, 0))
+    ax.set_ylabel(param_label(fam, 1))
     if legend:
         ax.legend(title="solid: KL $= c$\ndashed: $\\frac{1}{2} d^\\top I d = c$", fontsize="small",
                   title_fontsize="small")
@@ -123,7 +113,7 @@ def plot_kl_ball(fam: Family, theta: Any, cs: Sequence[float], ax: Any = None, n
 
 
 def plot_kl_interval(fam: Family, theta: Any, cs: Sequence[float], ax: Any = None,
-                     grid: Any = None):
+                     grid: Any = None) -> Figure:
     r"""One parameter: :math:`\mathrm{KL}(p_\theta\|p_{\tilde\theta})` and the parabola, with the level sets.
 
     For each level :math:`c` a horizontal segment joins the two points where the
@@ -149,19 +139,16 @@ def plot_kl_interval(fam: Family, theta: Any, cs: Sequence[float], ax: Any = Non
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt, natgrad_lib as ng
     >>> fig = plot_kl_interval(ng.family("bernoulli"), [0.05], [0.02, 0.1])
     >>> fig.axes[0].get_xlabel()
     '$p$'
     >>> plt.close(fig)
     """
-    fam = _check_family(fam)
+    fam = check_family(fam)
     if fam.k != 1:
         raise ValueError(f"plot_kl_interval needs a one-parameter family, got {fam.name} with k={fam.k}")
-    th = _check_point(fam, theta)
-    levels = _levels(cs)
+    th = check_point(fam, theta)
+    levels = check_levels(cs)
     fisher = float(fam.fisher(th)[0, 0])
     ends = [kl_contour(fam, th, c)[:, 0] for c in levels]
     quads = [fisher_ellipse(fam, th, c)[:, 0] for c in levels]
@@ -178,7 +165,7 @@ def plot_kl_interval(fam: Family, theta: Any, cs: Sequence[float], ax: Any = Non
     else:
         grid = np.asarray(grid, dtype=float)
         x_range = (float(grid.min()), float(grid.max()))
-    fig, ax = _axes(ax)
+    fig, ax = new_axes(ax)
     with np.errstate(all="ignore"):
         kl = fam.kl(th, grid[:, None])
     xq = np.linspace(*x_range, 400)
@@ -196,30 +183,13 @@ def plot_kl_interval(fam: Family, theta: Any, cs: Sequence[float], ax: Any = Non
     ax.plot(th[0], 0.0, "o", color="black", ms=4)
     ax.set_xlim(*x_range)
     ax.set_ylim(0.0, 1.35 * max(levels))
-    ax.set_xlabel(_param_label(fam, 0))
+    ax.set_xlabel(param_label(fam, 0))
     ax.set_ylabel("nats")
     ax.legend(fontsize="small", loc="upper center")
     return fig
 
 
-def _line_values(fam: Family, theta: np.ndarray, direction: np.ndarray, ts: np.ndarray):
-    pts = theta + ts[:, None] * direction
-    with np.errstate(all="ignore"):
-        fwd = _kl_or_inf_rows(fam, theta, pts, forward=True)
-        rev = _kl_or_inf_rows(fam, theta, pts, forward=False)
-    quad = 0.5 * ts**2 * float(direction @ fam.fisher(theta) @ direction)
-    return fwd, rev, quad
-
-
-def _kl_or_inf_rows(fam: Family, theta: np.ndarray, pts: np.ndarray, forward: bool) -> np.ndarray:
-    out = np.full(pts.shape[0], np.nan)
-    ok = _inside(fam, pts)
-    if np.any(ok):
-        out[ok] = fam.kl(theta, pts[ok]) if forward else fam.kl(pts[ok], theta)
-    return out
-
-
-def plot_kl_directions(fam: Family, theta: Any, direction: Any, ts: Any, ax: Any = None):
+def plot_kl_directions(fam: Family, theta: Any, direction: Any, ts: Any, ax: Any = None) -> Figure:
     r"""Both directions of KL and the quadratic form along the line :math:`\theta + t d`.
 
     Draws :math:`\mathrm{KL}(p_\theta\|p_{\theta+td})`,
@@ -243,22 +213,16 @@ def plot_kl_directions(fam: Family, theta: Any, direction: Any, ts: Any, ax: Any
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np, matplotlib.pyplot as plt, natgrad_lib as ng
     >>> fig = plot_kl_directions(ng.family("bernoulli"), [0.2], [1.0], np.linspace(-0.15, 0.3, 50))
     >>> len(fig.axes[0].lines)
     3
     >>> plt.close(fig)
     """
-    fam = _check_family(fam)
-    th = _check_point(fam, theta)
-    d = as_float_array(direction, "direction").reshape(-1)
-    if d.shape != (fam.k,):
-        raise ValueError(f"direction must have shape ({fam.k},), got shape {d.shape}")
-    ts = np.asarray(as_float_array(ts, "ts"), dtype=float).reshape(-1)
-    fwd, rev, quad = _line_values(fam, th, d, ts)
-    fig, ax = _axes(ax)
+    fam = check_family(fam)
+    th = check_point(fam, theta)
+    line = kl_along_line(fam, th, direction, ts)
+    ts, fwd, rev, quad = line["t"], line["forward"], line["reverse"], line["quadratic"]
+    fig, ax = new_axes(ax)
     ax.plot(ts, fwd, "-", label=r"$\mathrm{KL}(p_\theta\,\|\,p_{\theta+td})$")
     ax.plot(ts, rev, "-.", label=r"$\mathrm{KL}(p_{\theta+td}\,\|\,p_\theta)$")
     ax.plot(ts, quad, "--", color="0.2", lw=1.4, label=r"$\frac{1}{2} t^2 d^\top I(\theta) d$")
@@ -268,29 +232,7 @@ def plot_kl_directions(fam: Family, theta: Any, direction: Any, ts: Any, ax: Any
     return fig
 
 
-def _remainders(cases: Sequence[tuple], norms: np.ndarray):
-    out = []
-    for label, fam, theta, direction in cases:
-        fam = _check_family(fam)
-        th = _check_point(fam, theta)
-        u = as_float_array(direction, "direction").reshape(-1)
-        if u.shape != (fam.k,):
-            raise ValueError(f"direction for {label!r} must have shape ({fam.k},), got {u.shape}")
-        u = u / np.linalg.norm(u)
-        kl = fam.kl(th, th + norms[:, None] * u)
-        quad = 0.5 * norms**2 * float(u @ fam.fisher(th) @ u)
-        out.append((label, kl, quad))
-    return out
-
-
-def _check_norms(norms: Any) -> np.ndarray:
-    arr = as_float_array(norms, "norms").reshape(-1)
-    if arr.size < 2 or np.any(~np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"norms must be at least two positive finite step lengths, got {norms!r}")
-    return arr
-
-
-def plot_kl_remainder(cases: Sequence[tuple], norms: Any, ax: Any = None):
+def plot_kl_remainder(cases: Sequence[tuple], norms: Any, ax: Any = None) -> Figure:
     r"""Log-log plot of :math:`|\mathrm{KL}(p_\theta\|p_{\theta+d}) - \tfrac12 d^\top I d|` against :math:`\|d\|`.
 
     Parameters
@@ -308,18 +250,15 @@ def plot_kl_remainder(cases: Sequence[tuple], norms: Any, ax: Any = None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np, matplotlib.pyplot as plt, natgrad_lib as ng
     >>> cases = [("Bernoulli", ng.family("bernoulli"), [0.3], [1.0])]
     >>> fig = plot_kl_remainder(cases, np.geomspace(1e-3, 1e-1, 5))
     >>> fig.axes[0].get_xscale(), fig.axes[0].get_yscale()
     ('log', 'log')
     >>> plt.close(fig)
     """
-    norms = _check_norms(norms)
-    fig, ax = _axes(ax)
-    rows = _remainders(cases, norms)
+    norms = check_norms(norms)
+    rows = kl_remainders(cases, norms)
+    fig, ax = new_axes(ax)
     for j, (label, kl, quad) in enumerate(rows):
         ax.plot(norms, np.abs(kl - quad), "o-", ms=4, lw=1, color=f"C{j % 7}", label=label)
     _, kl0, quad0 = rows[0]
@@ -333,7 +272,7 @@ def plot_kl_remainder(cases: Sequence[tuple], norms: Any, ax: Any = None):
     return fig
 
 
-def plot_kl_ratio(cases: Sequence[tuple], norms: Any, ax: Any = None):
+def plot_kl_ratio(cases: Sequence[tuple], norms: Any, ax: Any = None) -> Figure:
     r"""The ratio :math:`\mathrm{KL}(p_\theta\|p_{\theta+d}) / (\tfrac12 d^\top I d)` against :math:`\|d\|`.
 
     Parameters
@@ -347,18 +286,16 @@ def plot_kl_ratio(cases: Sequence[tuple], norms: Any, ax: Any = None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np, matplotlib.pyplot as plt, natgrad_lib as ng
     >>> cases = [("Poisson", ng.family("poisson"), [2.0], [1.0])]
     >>> fig = plot_kl_ratio(cases, np.geomspace(1e-3, 1.0, 5))
     >>> bool(abs(fig.axes[0].lines[0].get_ydata()[0] - 1) < 1e-3)
     True
     >>> plt.close(fig)
     """
-    norms = _check_norms(norms)
-    fig, ax = _axes(ax)
-    for j, (label, kl, quad) in enumerate(_remainders(cases, norms)):
+    norms = check_norms(norms)
+    rows = kl_remainders(cases, norms)
+    fig, ax = new_axes(ax)
+    for j, (label, kl, quad) in enumerate(rows):
         ax.plot(norms, kl / quad, "o-", ms=4, lw=1, color=f"C{j % 7}", label=label)
     ax.axhline(1.0, color="0.3", lw=1)
     ax.set_xscale("log")
@@ -368,7 +305,7 @@ def plot_kl_ratio(cases: Sequence[tuple], norms: Any, ax: Any = None):
     return fig
 
 
-def plot_radius_error(cases: Sequence[tuple], cs: Any, ax: Any = None, n_rays: int = 121):
+def plot_radius_error(cases: Sequence[tuple], cs: Any, ax: Any = None, n_rays: int = 121) -> Figure:
     r"""How far the Fisher ellipse is from the exact KL ball, as the level :math:`c` grows.
 
     For each ray :math:`u` the exact radius :math:`r_{\mathrm{KL}}` (where
@@ -392,25 +329,16 @@ def plot_radius_error(cases: Sequence[tuple], cs: Any, ax: Any = None, n_rays: i
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np, matplotlib.pyplot as plt, natgrad_lib as ng
     >>> fig = plot_radius_error([("p = 0.3", ng.family("bernoulli"), [0.3])], [0.01, 0.1])
     >>> len(fig.axes[0].lines)
     2
     >>> plt.close(fig)
     """
-    levels = np.array(_levels(cs))
-    fig, ax = _axes(ax)
+    levels = np.array(check_levels(cs))
+    errors = [(label, radius_error(fam, theta, levels, n_rays)) for label, fam, theta in cases]
+    fig, ax = new_axes(ax)
     first = None
-    for j, (label, fam, theta) in enumerate(cases):
-        fam = _check_family(fam)
-        th = _check_point(fam, theta)
-        u = fisher_directions(fam, th, n_rays)
-        err = np.array([
-            np.nanmax(np.abs(kl_ray_radius(fam, th, c, u) / fisher_ray_radius(fam, th, c, u) - 1.0))
-            for c in levels
-        ])
+    for j, (label, err) in enumerate(errors):
         ax.plot(levels, err, "o-", ms=4, lw=1, color=f"C{j % 7}", label=label)
         first = err if first is None else first
     ax.plot(levels, first[0] * np.sqrt(levels / levels[0]), "--", color="0.3", lw=1.2,
@@ -433,32 +361,8 @@ _CHART_AXES = {
 }
 
 
-def _to_base_or_nan(fam: Family, pts: np.ndarray) -> np.ndarray:
-    """``fam.to_base`` on the rows inside the domain of ``fam``; NaN rows elsewhere."""
-    out = np.full(pts.shape, np.nan)
-    ok = _inside(fam, pts)
-    if np.any(ok):
-        with np.errstate(all="ignore"):
-            out[ok] = fam.to_base(pts[ok])
-    return out
-
-
-def _from_base(fam: Family, base_theta: np.ndarray) -> np.ndarray:
-    return base_theta if fam.base is fam else fam.from_base(base_theta)
-
-
-def _limits(points: Sequence[np.ndarray], pad: float = 0.08) -> tuple[tuple[float, float], tuple[float, float]]:
-    """Axis limits around the finite rows of ``points`` (arrays of shape (m, 2)), padded by
-    ``pad`` times the span."""
-    allpts = np.concatenate([p[np.all(np.isfinite(p), axis=1)] for p in points])
-    lo, hi = allpts.min(axis=0), allpts.max(axis=0)
-    span = np.maximum(hi - lo, 1e-12)
-    lo, hi = lo - pad * span, hi + pad * span
-    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
-
-
 def kl_ball_explorer(base_theta: Any, cs: Sequence[float], charts: Sequence[str] = tuple(_CHART_AXES),
-                     n_rays: int = 241, figsize: tuple[float, float] = (6.4, 3.2), dpi: int = 72):
+                     n_rays: int = 241, figsize: tuple[float, float] = (6.4, 3.2), dpi: int = 72) -> Explorer:
     r"""Explorer: the exact KL ball and the Fisher ellipse of a Gaussian, in four charts.
 
     Left panel: in the coordinates :math:`\phi` of the chosen chart, the exact
@@ -491,9 +395,6 @@ def kl_ball_explorer(base_theta: Any, cs: Sequence[float], charts: Sequence[str]
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
     >>> ex = kl_ball_explorer([0.5, 0.8], [0.05, 0.2], n_rays=31, dpi=30)
     >>> line = ex.fig.axes[0].lines[0]
     >>> ex.set(parametrisation="gaussian_natural", c=0.2)
@@ -501,12 +402,9 @@ def kl_ball_explorer(base_theta: Any, cs: Sequence[float], charts: Sequence[str]
     (True, 2)
     >>> plt.close(ex.fig)
     """
-    import matplotlib.pyplot as plt
-
     from .. import registry
-    from ..explore import explorer
 
-    levels = _levels(cs)
+    levels = check_levels(cs)
     charts = tuple(charts)
     if not charts:
         raise ValueError("charts must name at least one Gaussian chart, got none")
@@ -514,7 +412,26 @@ def kl_ball_explorer(base_theta: Any, cs: Sequence[float], charts: Sequence[str]
     if unknown:
         raise ValueError(f"charts must be among {list(_CHART_AXES)}, got {unknown}")
     fams = {name: registry.family(name) for name in charts}
-    base_th = _check_point(registry.family("gaussian"), base_theta)
+    base_th = check_point(registry.family("gaussian"), base_theta)
+    fig, draw = _ball_figure(base_th, figsize, dpi)
+    cache: dict[tuple[str, float], dict[str, Any]] = {}
+
+    def update(c: float, parametrisation: str) -> None:
+        if (parametrisation, c) not in cache:
+            cache[(parametrisation, c)] = chart_ball(fams[parametrisation], base_th, c, n_rays)
+        draw(cache[(parametrisation, c)], c, parametrisation)
+
+    return explorer(fig, update, {"c": levels, "parametrisation": list(charts)}, sweep="c",
+                    alt=("The exact KL ball (solid) and the Fisher ellipse (dashed) of a Gaussian, "
+                         "in the chosen chart (left) and mapped to (mu, sigma) (right), "
+                         f"for levels c from {min(levels):g} to {max(levels):g} nats."))
+
+
+def _ball_figure(base_th: np.ndarray, figsize: tuple[float, float],
+                 dpi: int) -> tuple[Any, Callable[[dict[str, Any], float, str], None]]:
+    """The two panels of :func:`kl_ball_explorer` and ``draw(ball, c, chart)`` that moves them
+    to a ball from :func:`natgrad_lib.klgeometry.chart_ball`."""
+    import matplotlib.pyplot as plt
 
     # A fixed layout and plain tick labels: the fallback redraws every frame, and
     # constrained layout with mathtext tick labels would dominate the build time.
@@ -535,24 +452,13 @@ def kl_ball_explorer(base_theta: Any, cs: Sequence[float], charts: Sequence[str]
     ax_r.set_title("mapped to (μ, σ)", fontsize="small")
     ax_l.legend(fontsize="x-small", loc="upper left")
     note = ax_r.text(0.03, 0.97, "", transform=ax_r.transAxes, va="top", fontsize="x-small")
-    cache: dict[tuple[str, float], tuple] = {}
 
-    def curves(name: str, c: float):
-        if (name, c) not in cache:
-            fam = fams[name]
-            phi = _from_base(fam, base_th)
-            u = fisher_directions(fam, phi, n_rays)
-            exact, quad = kl_contour(fam, phi, c, u), fisher_ellipse(fam, phi, c, u)
-            cache[(name, c)] = (phi, exact, quad, _to_base_or_nan(fam, exact), _to_base_or_nan(fam, quad))
-        return cache[(name, c)]
-
-    def update(c: float, parametrisation: str) -> None:
-        fam = fams[parametrisation]
-        phi, exact, quad, exact_b, quad_b = curves(parametrisation, c)
+    def draw(ball: dict[str, Any], c: float, parametrisation: str) -> None:
+        phi, exact, quad, exact_b, quad_b = (ball[k] for k in ("phi", "exact", "quad", "exact_base", "quad_base"))
         exact_l.set_data(exact[:, 0], exact[:, 1])
         quad_l.set_data(quad[:, 0], quad[:, 1])
         centre_l.set_data([phi[0]], [phi[1]])
-        (x0, x1), (y0, y1) = _limits([exact, quad], pad=0.1)
+        (x0, x1), (y0, y1) = limits([exact, quad], pad=0.1)
         ax_l.set_xlim(x0, x1)
         ax_l.set_ylim(y0, y1 + 0.25 * (y1 - y0))  # room for the legend
         xlabel, ylabel = _CHART_AXES[parametrisation]
@@ -561,15 +467,11 @@ def kl_ball_explorer(base_theta: Any, cs: Sequence[float], charts: Sequence[str]
         ax_l.set_title(f"in the chart ({xlabel.split(' ')[0]}, {ylabel.split(' = ')[0]})", fontsize="small")
         exact_r.set_data(exact_b[:, 0], exact_b[:, 1])
         quad_r.set_data(quad_b[:, 0], quad_b[:, 1])
-        (x0, x1), (y0, y1) = _limits([exact_b], pad=0.3)
+        (x0, x1), (y0, y1) = limits([exact_b], pad=0.3)
         ax_r.set_xlim(x0, x1)
         ax_r.set_ylim(min(y0, base_th[1] - 1.05 * (base_th[1] - y0) - 0.05 * (y1 - y0)), y1 + 0.3 * (y1 - y0))
-        rel = np.nanmax(np.abs(np.linalg.norm(exact - phi, axis=1) / np.linalg.norm(quad - phi, axis=1) - 1))
-        outside = int(np.sum(~_inside(fam, quad)))
-        note.set_text(f"c = {c:g} nats, radius error up to {100 * rel:.0f}%"
+        outside = ball["outside"]
+        note.set_text(f"c = {c:g} nats, radius error up to {100 * ball['radius_error']:.0f}%"
                       + (f"\nellipse leaves the domain on {outside}/{len(quad)} rays" if outside else ""))
 
-    return explorer(fig, update, {"c": levels, "parametrisation": list(charts)}, sweep="c",
-                    alt=("The exact KL ball (solid) and the Fisher ellipse (dashed) of a Gaussian, "
-                         "in the chosen chart (left) and mapped to (mu, sigma) (right), "
-                         f"for levels c from {min(levels):g} to {max(levels):g} nats."))
+    return fig, draw

@@ -14,13 +14,18 @@ d* = √(2c / ∇ℓᵀI⁻¹∇ℓ) I⁻¹∇ℓ.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
+from ..explore import Explorer, explorer
 from ..klgeometry import kl_contour, kl_ray_radius
-from ..optim import family_objective, solve_spd
+from ..optim import family_objective, natural_step_kl
 from ..style import PALETTE
+from ._common import new_axes
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "plot_kl_ellipse",
@@ -28,15 +33,6 @@ __all__ = [
     "plot_step_gap",
     "plot_step_paths",
 ]
-
-
-def _axes(ax: Any, figsize=(6.4, 4.0), dpi=None):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize, dpi=dpi, layout="constrained")
-        return fig, ax
-    return ax.figure, ax
 
 
 class _EllipseView:
@@ -72,8 +68,7 @@ class _EllipseView:
         phi = fam.check_theta(phi, "phi")
         obj = family_objective(fam, y)
         g, fisher = obj.grad(phi), obj.fisher(phi)
-        nat = solve_spd(fisher, g, "fisher", phi)
-        d_star = np.sqrt(2.0 * c / float(g @ nat)) * nat
+        d_star = natural_step_kl(obj, phi, c)   # d* = √(2c / ∇ℓᵀI⁻¹∇ℓ) I⁻¹∇ℓ
         # the ellipse, parametrised as L^{-T} (sqrt(2c) (cos t, sin t)) with I = L L^T
         chol = np.linalg.cholesky(fisher)
         t = np.linspace(0.0, 2.0 * np.pi, self.n_search, endpoint=False)
@@ -110,7 +105,7 @@ def _check_2d(fam: Any) -> None:
 
 
 def plot_kl_ellipse(fam: Any, y: Any, phi: Any, c: float, ax: Any = None, *,
-                    n_search: int = 100_000, legend: bool = True):
+                    n_search: int = 100_000, legend: bool = True) -> Figure:
     """Draw the KL ellipse at φ with ∇ℓ, the natural step d* and the dense-search maximiser.
 
     In the step coordinates d of ``fam`` (centred on φ), the figure shows the ellipse
@@ -141,9 +136,6 @@ def plot_kl_ellipse(fam: Any, y: Any, phi: Any, c: float, ax: Any = None, *,
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt, natgrad_lib as ng
     >>> fig = plot_kl_ellipse(ng.family("gaussian"), [0.5, 1.5, 2.0], [0.0, 1.0], 0.1,
     ...                       n_search=1000)
     >>> len(fig.axes)
@@ -151,14 +143,14 @@ def plot_kl_ellipse(fam: Any, y: Any, phi: Any, c: float, ax: Any = None, *,
     >>> plt.close(fig)
     """
     _check_2d(fam)
-    fig, ax = _axes(ax, figsize=(6.4, 3.6))
+    fig, ax = new_axes(ax, figsize=(6.4, 3.6), layout="constrained")
     _EllipseView(ax, n_search, legend).update(fam, y, phi, c)
     return fig
 
 
 def kl_ellipse_explorer(charts: Mapping[str, tuple[Any, Any]], y: Any, cs: Sequence[float], *,
                         figsize=(6.4, 3.2), dpi: int = 72, n_search: int = 20_000,
-                        alt: str | None = None):
+                        alt: str | None = None) -> Explorer:
     """An explorer of :func:`plot_kl_ellipse` with the controls ``c`` (swept) and ``chart``.
 
     Parameters
@@ -182,9 +174,6 @@ def kl_ellipse_explorer(charts: Mapping[str, tuple[Any, Any]], y: Any, cs: Seque
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt, natgrad_lib as ng
     >>> ex = kl_ellipse_explorer({"(mu, sigma)": (ng.family("gaussian"), [0.0, 1.0])},
     ...                          [0.5, 1.5, 2.0], [0.05, 0.2], n_search=500)
     >>> ex.set(c=0.2); ex.values
@@ -192,8 +181,6 @@ def kl_ellipse_explorer(charts: Mapping[str, tuple[Any, Any]], y: Any, cs: Seque
     >>> plt.close(ex.fig)
     """
     import matplotlib.pyplot as plt
-
-    from ..explore import explorer
 
     cs = [float(c) for c in cs]
     if not charts or not cs:
@@ -218,7 +205,7 @@ def kl_ellipse_explorer(charts: Mapping[str, tuple[Any, Any]], y: Any, cs: Seque
 
 def plot_step_gap(alphas: Any, gaps: Mapping[str, Any], slope: float, ax: Any = None, *,
                   xlabel: str = r"step size $\alpha$", ylabel: str = "gap",
-                  title: str | None = None):
+                  title: str | None = None) -> Figure:
     """Plot gaps against the step size on log-log axes, with a dashed line of slope ``slope``.
 
     Parameters
@@ -238,16 +225,13 @@ def plot_step_gap(alphas: Any, gaps: Mapping[str, Any], slope: float, ax: Any = 
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np, matplotlib.pyplot as plt
     >>> a = np.geomspace(1e-3, 1e-1, 5)
     >>> fig = plot_step_gap(a, {"quadratic": 3 * a**2}, slope=2)
     >>> fig.axes[0].get_xscale(), fig.axes[0].get_yscale()
     ('log', 'log')
     >>> plt.close(fig)
     """
-    fig, ax = _axes(ax)
+    fig, ax = new_axes(ax, layout="constrained")
     alphas = np.asarray(alphas, dtype=float)
     firsts = []
     styles = zip("osD^v<>", [7, 4.5, 5, 5, 5, 5, 5], ["-", "--", "-.", ":", "-", "--", "-."])
@@ -274,7 +258,7 @@ def plot_step_gap(alphas: Any, gaps: Mapping[str, Any], slope: float, ax: Any = 
 def plot_step_paths(paths: Mapping[str, Any], start: Any, ax: Any = None, *,
                     kl_family: Any = None, kl_levels: Sequence[float] = (), kl_scale: float = 1.0,
                     xlabel: str | None = None, ylabel: str | None = None, title: str | None = None,
-                    legend: bool = True):
+                    legend: bool = True) -> Figure:
     """Draw step paths (one curve per chart) in one chart, each with its end point.
 
     Parameters
@@ -301,9 +285,6 @@ def plot_step_paths(paths: Mapping[str, Any], start: Any, ax: Any = None, *,
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np, matplotlib.pyplot as plt, natgrad_lib as ng
     >>> line = np.linspace([0.0, 1.0], [0.3, 1.2], 5)
     >>> fig = plot_step_paths({"a": line}, [0.0, 1.0], kl_family=ng.family("gaussian"),
     ...                       kl_levels=[0.01, 0.05])
@@ -311,7 +292,7 @@ def plot_step_paths(paths: Mapping[str, Any], start: Any, ax: Any = None, *,
     True
     >>> plt.close(fig)
     """
-    fig, ax = _axes(ax)
+    fig, ax = new_axes(ax, layout="constrained")
     start = np.asarray(start, dtype=float)
     if kl_family is not None and len(kl_levels):
         for i, level in enumerate(sorted(kl_levels)):

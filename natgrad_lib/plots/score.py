@@ -19,11 +19,15 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from .._validate import as_float_array, require_finite
+from ._common import new_axes
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "plot_expected_score",
@@ -33,15 +37,6 @@ __all__ = [
 ]
 
 _GREY = "#666666"
-
-
-def _axes(ax: Any, figsize: tuple[float, float]):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
-        return fig, ax
-    return ax.figure, ax
 
 
 def _vector(value: Any, name: str, *, min_size: int = 1) -> np.ndarray:
@@ -83,7 +78,7 @@ def plot_expected_score(
     stderr: Any = None,
     xlabel: str = r"evaluation point $\theta$",
     ylabel: str = r"$\mathbb{E}_{y\sim p(y;\theta_0)}[s(y;\theta)]$",
-):
+) -> Figure:
     r"""Plot the expected score under :math:`\theta_0` against the evaluation point.
 
     Draws the exact curve :math:`\theta \mapsto \mathbb{E}_{y\sim p(y;\theta_0)}[s(y;\theta)]`
@@ -111,15 +106,12 @@ def plot_expected_score(
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np
     >>> lam = np.linspace(1.0, 6.0, 51)
     >>> fig = plot_expected_score(lam, 3.0 / lam - 1.0, 3.0,
     ...                           theta_mc=[2.0, 4.0], estimate=[0.49, -0.26], stderr=[0.03, 0.02])
     >>> len(fig.axes), len(fig.axes[0].lines) >= 3
     (1, True)
-    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    >>> plt.close(fig)
     """
     th = _vector(theta, "theta", min_size=2)
     ex = _vector(exact, "exact", min_size=2)
@@ -131,7 +123,7 @@ def plot_expected_score(
         raise ValueError("theta_mc, estimate and stderr must be given together "
                          "(all three or none)")
 
-    fig, ax = _axes(ax, (6.4, 3.6))
+    fig, ax = new_axes(ax, (6.4, 3.6), layout="constrained")
     ax.axhline(0.0, color=_GREY, lw=0.8)
     ax.plot(th, ex, color="C0", label="exact")
     ax.axvline(t0, color=_GREY, lw=0.8, ls=":")
@@ -159,7 +151,7 @@ def plot_score_means(
     *,
     scale: Any = None,
     xlabel: str | None = None,
-):
+) -> Figure:
     r"""A forest plot: Monte Carlo estimates of score means, ± 2 standard errors, against 0.
 
     One row per label, top to bottom. With ``scale`` (for example the exact
@@ -186,12 +178,10 @@ def plot_score_means(
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> fig = plot_score_means(["a", "b"], [0.01, -0.02], [0.01, 0.015], scale=[1.0, 2.0])
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
     ['a', 'b']
-    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    >>> plt.close(fig)
     """
     if isinstance(labels, str) or not all(isinstance(lab, str) for lab in labels):
         raise TypeError(f"labels must be a sequence of str, got {labels!r}")
@@ -211,7 +201,7 @@ def plot_score_means(
         xlabel = (r"estimate of $\mathbb{E}[s_j]\,/\,\sqrt{I_{jj}(\theta)}$, ± 2 SE"
                   if scale is not None else r"estimate of $\mathbb{E}[s_j]$, ± 2 SE")
 
-    fig, ax = _axes(ax, (6.4, 0.4 * est.size + 1.2))
+    fig, ax = new_axes(ax, (6.4, 0.4 * est.size + 1.2), layout="constrained")
     rows = np.arange(est.size)
     ax.axvline(0.0, color=_GREY, lw=0.8)
     ax.errorbar(est, rows, xerr=2 * se, fmt="o", ms=5, capsize=3, lw=1.2)
@@ -282,7 +272,7 @@ def plot_score_histogram(
     ylim: tuple[float, float] | None = None,
     xlabel: str = r"score $s(y;\theta)$",
     legend_loc: str = "upper right",
-):
+) -> Figure:
     r"""Relative frequencies of sampled scores of a discrete family, their mean ± 2 SE, and 0.
 
     The score of a discrete family takes countably many values; ``support``
@@ -315,20 +305,17 @@ def plot_score_histogram(
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np
     >>> y = np.array([0, 1, 1, 2, 4])                  # Poisson counts, lambda = 2
     >>> fig = plot_score_histogram(y / 2.0 - 1.0, np.arange(6) / 2.0 - 1.0)
     >>> [round(float(b.get_height()), 2) for b in fig.axes[0].patches[:3]]
     [0.2, 0.4, 0.2]
-    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    >>> plt.close(fig)
     """
     from matplotlib.patches import Rectangle
     from matplotlib.transforms import blended_transform_factory
 
     n, sup, freq, p, mean, se = _frequencies(scores, support, pmf)
-    fig, ax = _axes(ax, (6.4, 3.2))
+    fig, ax = new_axes(ax, (6.4, 3.2), layout="constrained")
     bars = ax.bar(sup, freq, width=_width(sup), color="C0", alpha=0.75)
     (pmf_line,) = ax.plot(sup, p if p is not None else np.full(sup.size, np.nan), "_",
                           color="black", ms=10, mew=2)
@@ -375,16 +362,13 @@ def update_score_histogram(ax: Any, scores: Any, support: Any, *, pmf: Any = Non
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np
     >>> sup = np.arange(6) / 2.0 - 1.0
     >>> fig = plot_score_histogram(np.array([0, 1, 1, 2, 4]) / 2.0 - 1.0, sup)
     >>> ax = fig.axes[0]; first = ax.patches[0]
     >>> update_score_histogram(ax, np.array([0, 0, 3, 3]) / 2.0 - 1.0, sup)
     >>> ax.patches[0] is first, first.get_height()
     (True, 0.5)
-    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    >>> plt.close(fig)
     """
     h = _HISTOGRAMS.get(ax)
     if h is None:
