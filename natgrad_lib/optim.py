@@ -627,19 +627,24 @@ def optimize(
     >>> optimize(obj, [0.0], method="gradient", lr=0.05, steps=7).loglik.round(3)
     array([-3.   , -1.35 , -0.259,  0.367,  0.677,  0.81 ,  0.861,  0.879])
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    # issue-17 hook; superseded by issue-16a's loop at merge: a callable method
+    # direction(theta, grad) -> ascent direction, optionally rescaled to a KL budget.
+    custom = callable(method)
+    if not custom and method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS} or a callable direction(theta, grad), got {method!r}")
     if on_singular not in ("raise", "stop"):
         raise ValueError(f"on_singular must be 'raise' or 'stop', got {on_singular!r}")
     theta = _check_theta(theta0, "theta0")
     steps = require_int(steps, "steps", 0)
-    if method == "natural_kl":
+    if method == "natural_kl" or (custom and kl_budget is not None):
         if lr is not None:
             raise ValueError(
                 f"lr does not apply to method='natural_kl' (kl_budget sets the step length), got {lr!r}"
             )
         if kl_budget is None:
             raise ValueError("method='natural_kl' needs kl_budget > 0, got None")
+        if custom and objective.fisher is None:  # issue-17 hook
+            raise ValueError("kl_budget with a callable method needs objective.fisher, got None")
         kl_budget = _check_positive(kl_budget, "kl_budget")
         lr = 1.0
     elif kl_budget is not None:
@@ -663,7 +668,17 @@ def optimize(
     status, message = "max_steps", f"reached the maximum number of steps ({steps})"
     for t in range(steps):
         try:
-            g, d = _direction(objective, theta, method, damping, kl_budget)
+            if custom:  # issue-17 hook; superseded by issue-16a's loop at merge
+                g = _gradient(objective, theta)
+                d = np.asarray(method(theta, g), dtype=float)
+                if d.shape != theta.shape or not np.all(np.isfinite(d)):
+                    raise ValueError(f"method(theta, grad) must return a finite array of shape "
+                                     f"{theta.shape}, got {_brief(d)}")
+                if kl_budget is not None:
+                    cost = 0.5 * float(d @ np.asarray(objective.fisher(theta), dtype=float) @ d)
+                    d = d * math.sqrt(kl_budget / cost) if cost > 0 else 0.0 * d
+            else:
+                g, d = _direction(objective, theta, method, damping, kl_budget)
         except np.linalg.LinAlgError as err:
             if on_singular == "raise":
                 raise
@@ -719,7 +734,7 @@ def optimize(
         loglik=np.array(logliks),
         kl_to_target=kl_arr,
         step_size=np.array(alphas),
-        method=method,
+        method=method if not custom else str(getattr(method, "name", getattr(method, "__name__", method))),
         converged=status == "converged",
         n_iter=len(alphas),
         status=status,
