@@ -24,6 +24,7 @@ __all__ = [
 ]
 
 _LAZY_MODULES = {"optim", "glm", "paths", "plots", "animate", "animations", "explore", "style", "symbolic",
+                 "nets", "approx",
                  "montecarlo", "klgeometry", "notebook"}
 _LAZY_ATTRS = {
     "verify_identities": "symbolic",
