@@ -33,7 +33,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from ._validate import as_float_array, require_finite, require_generator, require_int
-from .optim import Objective, empirical_fisher_from_scores
+from .optim import Objective, empirical_fisher_from_scores, optimize
 
 __all__ = ["Network", "load_wine", "WINE_FEATURES"]
 
@@ -294,8 +294,6 @@ class Network:
     def fit(self, X: Any, y: Any, theta0: Optional[Any] = None, steps: int = 100) -> np.ndarray:
         """The maximum-likelihood estimate by the natural gradient (Fisher scoring) with a line
         search; raises ``RuntimeError`` if it does not converge in ``steps`` steps."""
-        from .optim import optimize
-
         theta0 = np.zeros(self.n_params) if theta0 is None else self._theta(theta0)
         traj = optimize(self.objective(X, y), theta0, "natural", steps=steps, line_search=True, tol=1e-12)
         if not traj.converged and traj.status != "line_search":
