@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 _LAZY_MODULES = {"optim", "glm", "datasets", "races", "plots", "jshtml", "animations", "explore", "style",
-                 "symbolic", "figdata",
+                 "symbolic", "figdata", "nets", "approx",
                  "montecarlo", "klgeometry", "notebook"}
 _LAZY_ATTRS = {
     "verify_identities": "symbolic",

@@ -281,10 +281,11 @@ def central_difference(f: Callable[[np.ndarray], Any], x: Any, h: float = 1e-6) 
 # --------------------------------------------------------------------------- linear algebra
 
 
-def _require_matrix_fn(objective: Objective, field: str, method: str) -> Matrix:
+def _require_matrix_fn(objective: Objective, field: str, needed_by: str) -> Matrix:
+    """``objective.<field>``; a ValueError naming what needs it (e.g. "method='natural'") if None."""
     fn = getattr(objective, field)
     if fn is None:
-        raise ValueError(f"method={method!r} needs objective.{field}, got None")
+        raise ValueError(f"{needed_by} needs objective.{field}, got None")
     return fn
 
 
@@ -365,7 +366,7 @@ def solve_spd(
 def _metric(objective: Objective, theta: np.ndarray, field: str, method: str, damping: float,
             scale: float = 1.0) -> tuple[np.ndarray, str]:
     """The metric ``scale * M(θ) + damping * Id`` of ``field`` and its name for messages."""
-    matrix = scale * np.asarray(_require_matrix_fn(objective, field, method)(theta), dtype=float)
+    matrix = scale * np.asarray(_require_matrix_fn(objective, field, f"method={method!r}")(theta), dtype=float)
     name = {"fisher": "fisher", "empirical_fisher": "empirical fisher",
             "hessian": "the negative Hessian -hessian"}[field]
     if field == "hessian":
@@ -700,7 +701,7 @@ def _options(objective: Objective, method: Any, max_iter: Any, lr: Any, kl_budge
         if lr is not None:
             raise ValueError(f"give lr or kl_budget, not both; got lr={lr!r} and kl_budget={kl_budget!r}")
         kl_budget = _check_positive(kl_budget, "kl_budget")
-        _require_matrix_fn(objective, "fisher", "kl_budget")
+        _require_matrix_fn(objective, "fisher", "kl_budget (the local KL cost ½ dᵀI(θ)d)")
     scale = 1.0
     if average:
         if objective.n is None:

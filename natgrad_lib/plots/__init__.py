@@ -20,6 +20,8 @@ returns the figure, and never shows it (the caller, or the notebook, does).  One
 * :mod:`natgrad_lib.plots.geometry` -- KL ball against the Euclidean ball of the same area, with the
   gradient and natural-gradient steps, and fields of ascent directions: kl_geometry,
   plot_kl_geometry, plot_direction_fields.
+* :mod:`natgrad_lib.plots.approx` -- the race between approximate natural gradients: plot_race,
+  race_animation.
 * :mod:`natgrad_lib.plots.optimizers` -- one optimiser in one chart, drawn in the common chart:
   optimizer_explorer.
 
@@ -32,6 +34,7 @@ from .._extras import require_plots
 
 require_plots("natgrad_lib.plots")  # a clear ImportError naming the extra, not a bare one
 
+from .approx import plot_race
 from .convergence import plot_convergence
 from .fisher import ellipse_path, plot_metric_ellipses, plot_score_cloud, update_score_cloud
 from .geometry import kl_geometry, plot_direction_fields, plot_kl_geometry
@@ -51,6 +54,7 @@ from .optimizers import optimizer_explorer
 from .score import plot_expected_score, plot_score_histogram, plot_score_means, update_score_histogram
 
 __all__ = [
+    "plot_race",
     "plot_convergence",
     "plot_expected_score",
     "plot_score_histogram",
