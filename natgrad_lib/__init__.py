@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 _LAZY_MODULES = {"optim", "glm", "paths", "plots", "animate", "animations", "explore", "style", "symbolic",
-                 "montecarlo", "klgeometry", "notebook"}
+                 "montecarlo", "klgeometry", "notebook", "live", "jsgen"}
 _LAZY_ATTRS = {
     "verify_identities": "symbolic",
     "mc_check": "montecarlo",
