@@ -38,7 +38,7 @@ import numpy as np
 from . import registry
 from .explore import option_labels, plain_label
 
-__all__ = ["LiveExplorer", "kl_ball", "bundle_path"]
+__all__ = ["LiveExplorer", "kl_ball", "kl_ellipse", "bundle_path"]
 
 _STATIC = Path(__file__).resolve().parents[1] / "_static"
 
@@ -200,4 +200,70 @@ def kl_ball(base_theta: Sequence[float], cs: Sequence[float],
             plt.close(ex.fig)
 
     return LiveExplorer("kl_ball", config, {"c": levels[0], "parametrisation": charts[0]},
+                        fallback=player if fallback else None)
+
+
+def kl_ellipse(charts: Any, y: Sequence[float], cs: Sequence[float], *, n_search: int = 20_000,
+               alt: str | None = None, fallback: bool = True) -> LiveExplorer:
+    r"""Live twin of :func:`natgrad_lib.plots.kl_ellipse_explorer`: the KL ellipse in step
+    coordinates, with the gradient direction, the natural step :math:`d^\ast`, the
+    dense-search maximiser and the exact level set :math:`n\,\mathrm{KL} = c`.
+
+    Controls: ``c`` (one of ``cs``) and ``chart`` (a label of ``charts``).
+
+    Parameters
+    ----------
+    charts : mapping
+        ``{label: (family, phi)}``: the same distribution in several two-parameter charts.
+    y : array_like, shape (n,)
+        The observations.
+    cs : sequence of float
+        The KL budgets offered (> 0).
+    n_search : int
+        Angles of the dense search.
+    alt : str, optional
+        Text alternative of the fallback player.
+    fallback : bool
+        Also render the frame player for ``<noscript>``.
+
+    >>> import natgrad_lib as ng
+    >>> ex = kl_ellipse({"(μ, σ)": (ng.family("gaussian"), [0.0, 1.0])}, [0.5, 1.5], [0.1, 0.2],
+    ...                 fallback=False)
+    >>> ex.state
+    {'c': 0.1, 'chart': '(μ, σ)'}
+    """
+    obs = np.asarray(y, dtype=float)
+    if obs.ndim != 1 or obs.size == 0 or not np.all(np.isfinite(obs)):
+        raise ValueError(f"y must be a non-empty 1-D array of finite observations, got shape {obs.shape}")
+    levels = [float(c) for c in np.atleast_1d(np.asarray(cs, dtype=float))]
+    if not levels or any(not (np.isfinite(c) and c > 0) for c in levels):
+        raise ValueError(f"cs must be finite budgets > 0, got {list(cs)}")
+    if not charts:
+        raise ValueError("charts must name at least one chart, got none")
+    if isinstance(n_search, bool) or not isinstance(n_search, int) or n_search < 8:
+        raise ValueError(f"n_search must be an integer >= 8, got {n_search!r}")
+    entries = []
+    for label, (fam, phi) in charts.items():
+        if fam.k != 2:
+            raise ValueError(f"the KL ellipse is drawn for 2-parameter families, got k={fam.k} ({fam.name})")
+        entries.append({"label": label, "family": fam.name,
+                        "phi": [float(v) for v in fam.check_theta(phi, "phi")], "axes": _axis_labels(fam)})
+    config = {
+        "title": "The KL ellipse, the natural step and the exact KL level set in a chosen chart",
+        "charts": entries, "y": obs.tolist(), "cs": levels, "n_search": n_search,
+        "labels": {"c": option_labels(levels), "chart": [plain_label(e["label"]) for e in entries]},
+    }
+
+    def player() -> str:
+        import matplotlib.pyplot as plt
+
+        from .plots import kl_ellipse_explorer
+
+        ex = kl_ellipse_explorer(dict(charts), obs, levels, n_search=n_search, alt=alt)
+        try:
+            return ex.static_html()
+        finally:
+            plt.close(ex.fig)
+
+    return LiveExplorer("kl_ellipse", config, {"c": levels[0], "chart": entries[0]["label"]},
                         fallback=player if fallback else None)

@@ -1,0 +1,215 @@
+"""The live explorers in the built book: they start, follow every control, and show the
+library's numbers.
+
+Every chapter page is opened in headless Chromium (offline, served from 127.0.0.1). Each
+``<div class="natgrad-live">`` must have started (``data-state="live"``, no console error).
+For each explorer of :data:`CHECKS`, every control is moved, from the keyboard and with the
+pointer; after each change the test waits for the explorer's ``natgrad:drawn`` event (no fixed
+waits), checks that the picture changed, and compares the numbers behind it (curves, read-out)
+with natgrad_lib's for the same settings. It also checks the reset button, the hover read-out,
+the layout at 400 px, the fallback without JavaScript, and that a broken explorer shows its
+fallback while the rest of the page works.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from natgrad_pages import HTML_ROOT
+
+import natgrad_lib as ng
+from natgrad_lib.klgeometry import fisher_directions, fisher_ellipse, kl_contour
+
+CEILING_MS = 60_000
+RTOL = 1e-9   # both sides run the same algorithm on formulas from the same sympy definitions
+
+COUNT_JS = """() => {
+  if (!window.__natgradDrawn) {
+    window.__natgradDrawn = 0;
+    document.addEventListener("natgrad:drawn", () => { window.__natgradDrawn += 1; });
+  }
+  return window.__natgradDrawn;
+}"""
+
+
+def _pages() -> list[str]:
+    return sorted(str(p.relative_to(HTML_ROOT)) for p in (HTML_ROOT / "chapters").glob("*.html"))
+
+
+def _live_pages() -> list[str]:
+    return [p for p in _pages() if 'class="natgrad-live"' in (HTML_ROOT / p).read_text()]
+
+
+@pytest.fixture
+def page(browser_context):
+    page = browser_context.new_page()
+    page.set_default_timeout(CEILING_MS)
+    page.errors = []
+    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
+    page.on("pageerror", lambda e: page.errors.append(f"uncaught: {e}"))
+    yield page
+    page.close()
+
+
+def _open(page, url: str) -> None:
+    page.goto(url, wait_until="load")
+    page.wait_for_function("() => [...document.querySelectorAll('.natgrad-live')].every(e => e.dataset.state)")
+
+
+def _changed(page, before: int, action) -> None:
+    """Do ``action`` and wait until an explorer has redrawn."""
+    action()
+    page.wait_for_function("n => window.__natgradDrawn > n", arg=before)
+
+
+# ------------------------------------------------------------------ every explorer starts
+
+
+def test_live_explorers_start(html_root: Path, base_url: str, page) -> None:
+    pages = _live_pages()
+    assert pages, "no chapter holds a live explorer"
+    for path in pages:
+        _open(page, base_url + path)
+        states = page.eval_on_selector_all(".natgrad-live", "els => els.map(e => e.dataset.state)")
+        assert states and all(s == "live" for s in states), f"{path}: {states}"
+        assert page.locator(".natgrad-live svg").count() >= 1
+    assert not page.errors, page.errors
+
+
+# ------------------------------------------------------------------ chapter 04: the KL ball
+
+
+def _kl_ball_expected(cfg: dict, c: float, chart: str) -> dict:
+    fam = ng.family(chart)
+    base = np.asarray(cfg["base_theta"])
+    phi = fam.from_base(base) if fam.base is not fam else base
+    u = fisher_directions(fam, phi, cfg["n_rays"])
+    exact, quad = kl_contour(fam, phi, c, u), fisher_ellipse(fam, phi, c, u)
+    rel = np.nanmax(np.abs(np.linalg.norm(exact - phi, axis=1) / np.linalg.norm(quad - phi, axis=1) - 1))
+    inside = np.all(np.isfinite(quad), axis=1)
+    for i, p in enumerate(fam.param_specs):
+        inside &= (quad[:, i] > p.lower) & (quad[:, i] < p.upper)
+    outside = int(np.sum(~inside))
+    note = (f"c = {c:g} nats, radius error up to {100 * rel:.0f}%"
+            + (f"\nellipse leaves the domain on {outside}/{len(quad)} rays" if outside else ""))
+    return {"phi": phi, "exact": exact, "quad": quad, "note": note}
+
+
+def _kl_ball_check(page, host, cfg: dict) -> None:
+    data = host.evaluate("el => { const d = el.querySelector('.natgrad-live-view').natgradData; "
+                         "return {c: d.c, chart: d.chart, phi: d.phi, exact: d.exact, quad: d.quad}; }")
+    want = _kl_ball_expected(cfg, data["c"], data["chart"])
+    for key in ("phi", "exact", "quad"):
+        got = np.array([[np.nan if v is None else v for v in row] for row in data[key]]) if key != "phi" \
+            else np.asarray(data[key])
+        np.testing.assert_allclose(got, want[key], rtol=RTOL, atol=1e-12, err_msg=f"{data['chart']} c={data['c']} {key}")
+    readout = host.locator(".natgrad-live-readout").inner_text()
+    assert readout.strip() == want["note"], (readout, want["note"])
+
+
+def test_kl_ball_controls(base_url: str, page) -> None:
+    _open(page, base_url + "chapters/04_kl_fisher.html")
+    host = page.locator('.natgrad-live[data-kind="kl_ball"]')
+    assert host.count() == 1
+    cfg = json.loads(host.locator('script[type="application/json"]').text_content())["config"]
+    page.evaluate(COUNT_JS)
+    _kl_ball_check(page, host, cfg)
+    slider = host.locator('input[type="range"][name="c"]')
+    select = host.locator('select[name="parametrisation"]')
+    exact_path = host.locator(".natgrad-live-panel").first.locator("path.natgrad-live-exact")
+    for i, chart in enumerate(cfg["charts"]):
+        if i:   # the chart from the keyboard: focus the dropdown, arrow down
+            before_d = exact_path.get_attribute("d")
+            select.focus()
+            _changed(page, page.evaluate(COUNT_JS), lambda: page.keyboard.press("ArrowDown"))
+            assert select.input_value() == str(i)
+            assert exact_path.get_attribute("d") != before_d, "the picture did not change"
+            _kl_ball_check(page, host, cfg)
+        for _ in range(2):   # the budget from the keyboard
+            before_d = exact_path.get_attribute("d")
+            slider.focus()
+            _changed(page, page.evaluate(COUNT_JS), lambda: page.keyboard.press("ArrowRight"))
+            assert exact_path.get_attribute("d") != before_d, "the picture did not change"
+            _kl_ball_check(page, host, cfg)
+    # the budget with the pointer: a click at the right end of the slider picks the largest c
+    box = slider.bounding_box()
+    _changed(page, page.evaluate(COUNT_JS),
+             lambda: page.mouse.click(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2))
+    assert slider.input_value() == str(len(cfg["cs"]) - 1)
+    _kl_ball_check(page, host, cfg)
+    # the chart with the pointer (select_option is what a click on an option does)
+    _changed(page, page.evaluate(COUNT_JS), lambda: select.select_option("0"))
+    _kl_ball_check(page, host, cfg)
+    # reset: back to the initial values
+    _changed(page, page.evaluate(COUNT_JS), lambda: host.get_by_role("button", name="Reset").click())
+    assert slider.input_value() == "0" and select.input_value() == "0"
+    _kl_ball_check(page, host, cfg)
+    # hover read-out: the coordinates and the KL divergence from the centre
+    svg = host.locator(".natgrad-live-panel svg").first
+    b = svg.bounding_box()
+    page.mouse.move(b["x"] + 0.55 * b["width"], b["y"] + 0.5 * b["height"])
+    page.wait_for_function("el => /KL\\(p₀ ‖ p\\) = /.test(el.textContent)",
+                           arg=host.locator(".natgrad-live-hover").element_handle())
+    text = host.locator(".natgrad-live-hover").inner_text()
+    m = re.match(r"μ = (\S+), σ = (\S+): KL\(p₀ ‖ p\) = (\S+) nats", text)
+    assert m, text
+    mu, sigma, kl = (float(g) for g in m.groups())
+    # the read-out rounds the point to 4 digits: compare loosely, the point's KL to 2 %
+    want = float(ng.family("gaussian").kl(cfg["base_theta"], [mu, sigma]))
+    assert abs(kl - want) <= 0.02 * want + 1e-3, (text, want)
+    assert not page.errors, page.errors
+
+
+def test_kl_ball_phone_width(base_url: str, browser) -> None:
+    ctx = browser.new_context(viewport={"width": 400, "height": 800})
+    ctx.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+    page = ctx.new_page()
+    try:
+        _open(page, base_url + "chapters/04_kl_fisher.html")
+        view = page.locator('.natgrad-live[data-kind="kl_ball"] .natgrad-live-view')
+        assert view.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), "wider than the screen"
+        panels = view.locator(".natgrad-live-panel")
+        a, b = panels.nth(0).bounding_box(), panels.nth(1).bounding_box()
+        assert b["y"] >= a["y"] + a["height"] - 1, "panels should stack at 400 px"
+    finally:
+        ctx.close()
+
+
+def test_fallback_without_javascript(base_url: str, browser) -> None:
+    ctx = browser.new_context(java_script_enabled=False)
+    ctx.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+    page = ctx.new_page()
+    try:
+        page.goto(base_url + "chapters/04_kl_fisher.html", wait_until="load")
+        host = page.locator('.natgrad-live[data-kind="kl_ball"]')
+        assert host.locator(".natgrad-live-view svg").count() == 0
+        assert host.locator("noscript").count() == 1
+        assert "natgrad-static-fallback" in host.locator("noscript").inner_html()
+    finally:
+        ctx.close()
+
+
+def test_broken_explorer_shows_its_fallback(base_url: str, browser_context) -> None:
+    """A broken configuration: that explorer shows the frame player, the page works on."""
+    page = browser_context.new_page()
+    page.set_default_timeout(CEILING_MS)
+    url = base_url + "chapters/04_kl_fisher.html"
+
+    def corrupt(route):
+        body = route.fetch().text()
+        body = body.replace('"kind": "kl_ball", "config": {', '"kind": "kl_ball", "config": {"cs": null, ', 1)
+        route.fulfill(body=body, content_type="text/html")
+
+    page.route(url, corrupt)
+    try:
+        _open(page, url)
+        host = page.locator('.natgrad-live[data-kind="kl_ball"]')
+        assert host.get_attribute("data-state") == "fallback"
+        assert host.locator(".natgrad-live-view div.animation").count() == 1
+        page.wait_for_function("() => typeof MathJax !== 'undefined'")
+    finally:
+        page.close()
