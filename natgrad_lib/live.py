@@ -38,7 +38,7 @@ import numpy as np
 from . import registry
 from .explore import option_labels, plain_label
 
-__all__ = ["LiveExplorer", "kl_ball", "kl_ellipse", "bundle_path"]
+__all__ = ["LiveExplorer", "kl_ball", "kl_ellipse", "score_histogram", "score_cloud", "bundle_path"]
 
 _STATIC = Path(__file__).resolve().parents[1] / "_static"
 
@@ -70,8 +70,10 @@ class LiveExplorer:
         Returns the HTML shown when JavaScript is off (the frame player).
     """
 
-    def __init__(self, kind: str, config: dict[str, Any], state: dict[str, Any], fallback: Any = None) -> None:
+    def __init__(self, kind: str, config: dict[str, Any], state: dict[str, Any], fallback: Any = None,
+                 figure: Any = None) -> None:
         self.kind = kind
+        self._figure = figure   # a matplotlib figure of the fallback, closed once shown
         self.config = {**config, "initial": dict(state)}
         self.state = dict(state)
         self._fallback = fallback
@@ -125,13 +127,23 @@ class LiveExplorer:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         bundle: dict[str, Any] = {"text/plain": f"<live explorer {self.kind}>"}
-        if os.environ.get("NATGRAD_STATIC") == "1":
-            bundle["text/html"] = self.static_html()
-            return bundle
+        try:
+            if os.environ.get("NATGRAD_STATIC") == "1":
+                bundle["text/html"] = self.static_html()
+                return bundle
+        finally:
+            self._close_figure()
         widget_bundle = self.widget()._repr_mimebundle_(include=include, exclude=exclude)
         if isinstance(widget_bundle, tuple):
             widget_bundle = widget_bundle[0]
         return {**bundle, **(widget_bundle or {})}
+
+    def _close_figure(self) -> None:
+        """Close the fallback's figure, so the inline backend does not show it too."""
+        if self._figure is not None:
+            import matplotlib.pyplot as plt
+
+            plt.close(self._figure)
 
     def display(self) -> None:
         """Show it (``IPython.display.display(self)``)."""
@@ -267,3 +279,126 @@ def kl_ellipse(charts: Any, y: Sequence[float], cs: Sequence[float], *, n_search
 
     return LiveExplorer("kl_ellipse", config, {"c": levels[0], "chart": entries[0]["label"]},
                         fallback=player if fallback else None)
+
+
+def score_histogram(fam: Any, draws: Any, ns: Sequence[int], evaluation: Any, *,
+                    xlim: tuple[float, float], ylim: tuple[float, float], xlabel: str,
+                    k_max: int = 40, fallback: Any = None) -> LiveExplorer:
+    r"""Live explorer: the sampled scores of a one-parameter count family balance at zero.
+
+    For each true parameter ``theta0`` (the keys of ``draws``) and sample size ``n``, the
+    kernel sends the histogram of the first ``n`` draws over ``y = 0 .. k_max``; the page
+    evaluates the score of each count at ``theta0 * evaluation[label]``, the exact
+    probabilities at ``theta0`` (generated formulas), the mean score and its standard error.
+    Controls: ``n``, ``theta0`` and ``evaluated_at`` (a label of ``evaluation``).
+
+    Parameters
+    ----------
+    fam : Family
+        A one-parameter family on the counts (``poisson``).
+    draws : mapping
+        ``{theta0: array of at least max(ns) counts}``.
+    ns : sequence of int
+        The sample sizes offered (each >= 2).
+    evaluation : mapping
+        ``{label: factor}``: the score is evaluated at ``factor * theta0``.
+    xlim, ylim, xlabel
+        The fixed axes.
+    k_max : int
+        The largest count drawn as a bar (every draw must be <= k_max).
+    fallback : Explorer, optional
+        The matplotlib explorer whose frame player is kept for ``<noscript>``.
+
+    >>> import numpy as np, natgrad_lib as ng
+    >>> rng = np.random.default_rng(0)
+    >>> ex = score_histogram(ng.family("poisson"), {2.0: rng.poisson(2.0, 50)}, [20, 50],
+    ...                      {"λ = λ₀": 1.0}, xlim=(-1, 3), ylim=(0, 1), xlabel="score")
+    >>> sum(ex.config["counts"][0][1]), ex.state
+    (50, {'n': 20, 'theta0': 2.0, 'evaluated_at': 'λ = λ₀'})
+    """
+    if fam.k != 1 or fam.support.kind != "count":
+        raise ValueError(f"fam must be a one-parameter count family, got {fam.name!r}")
+    ns = [int(n) for n in ns]
+    if not ns or min(ns) < 2:
+        raise ValueError(f"ns must hold sample sizes >= 2, got {ns}")
+    counts, theta0s = [], []
+    for theta0, y in draws.items():
+        y = np.asarray(y)
+        if y.ndim != 1 or y.size < max(ns):
+            raise ValueError(f"draws[{theta0!r}] must hold at least {max(ns)} counts, got shape {y.shape}")
+        head = y[:max(ns)]
+        if np.any(head < 0) or np.any(head > k_max) or np.any(head != np.round(head)):
+            raise ValueError(f"draws[{theta0!r}] must be counts in 0..{k_max}, got values up to {head.max()}")
+        theta0s.append(float(theta0))
+        counts.append([np.bincount(head[:n].astype(int), minlength=k_max + 1).tolist() for n in ns])
+    spec = fam.param_specs[0]
+    config = {
+        "title": f"Sampled scores of the {fam.name} family and their mean",
+        "family": fam.name, "family_label": fam.name.capitalize(), "theta0s": theta0s, "ns": ns,
+        "counts": counts, "evaluation": {str(k): float(v) for k, v in evaluation.items()},
+        "xlim": [float(v) for v in xlim], "ylim": [float(v) for v in ylim], "xlabel": plain_label(xlabel),
+        "labels": {"n": option_labels(ns), "theta0": option_labels(theta0s),
+                   "theta_name": plain_label(f"${spec.latex}$"), "theta0_name": plain_label(f"${spec.latex}$") + "₀"},
+    }
+    return LiveExplorer("score_histogram", config,
+                        {"n": ns[0], "theta0": theta0s[0], "evaluated_at": next(iter(config["evaluation"]))},
+                        fallback=fallback.static_html if fallback is not None else None,
+                        figure=fallback.fig if fallback is not None else None)
+
+
+def score_cloud(fam: Any, controls: Any, *, n_name: str = "n", slider: str | None = None,
+                axis_labels: Sequence[str] = ("$s_1$", "$s_2$"), seed: int = 11, radius: float = 2.0,
+                span: float = 4.0, max_points: int = 2000, fallback: Any = None) -> LiveExplorer:
+    r"""Live explorer: the cloud of score vectors of the gamma family, with the covariance
+    ellipse of the sample and the ellipse of :math:`I(\theta)` (radius ``radius``).
+
+    The page draws the sample itself (d3-random's gamma generator on a seeded LCG, the same
+    ``seed`` for every setting), evaluates the generated score and Fisher information, and
+    prints both matrices and the correlation in :math:`I(\theta)`.
+
+    Parameters
+    ----------
+    fam : Family
+        The two-parameter ``gamma`` family (shape, rate): the page samples it.
+    controls : mapping
+        ``{name: values}`` for the two parameters (``fam.params``) and the sample size
+        ``n_name``; the first value of each is the initial one.
+    n_name : str
+        The control holding the sample size.
+    slider : str, optional
+        The control shown as a slider (default: the first parameter); the others are dropdowns.
+    axis_labels, radius, span, max_points
+        As in :func:`natgrad_lib.plots.plot_score_cloud`.
+    seed : int
+        Seed of the page's generator.
+    fallback : Explorer, optional
+        The matplotlib explorer whose frame player is kept for ``<noscript>``.
+
+    >>> import natgrad_lib as ng
+    >>> ex = score_cloud(ng.family("gamma"), {"shape": [0.5, 2.0], "rate": [1.0], "n": [100]})
+    >>> ex.state
+    {'shape': 0.5, 'rate': 1.0, 'n': 100}
+    """
+    if fam.name != "gamma":
+        raise ValueError(f"fam must be the gamma family (the page samples it), got {fam.name!r}")
+    names = list(controls)
+    if sorted(names) != sorted([*fam.params, n_name]):
+        raise ValueError(f"controls must be {[*fam.params, n_name]}, got {names}")
+    values = {k: [int(v) if k == n_name else float(v) for v in controls[k]] for k in names}
+    for k, vs in values.items():
+        if not vs:
+            raise ValueError(f"controls[{k!r}] must offer at least one value, got none")
+        if k != n_name:
+            fam.check_theta(np.array([[v if p == k else 1.0 for p in fam.params] for v in vs]), f"controls[{k!r}]")
+    if min(values[n_name]) < 3:
+        raise ValueError(f"controls[{n_name!r}] must be sample sizes >= 3, got {values[n_name]}")
+    config = {
+        "title": "The cloud of score vectors, the covariance of the sample and the Fisher information",
+        "family": fam.name, "theta_names": list(fam.params), "n_name": n_name, "controls": names,
+        "slider": slider or fam.params[0], "values": values, "seed": int(seed), "radius": float(radius),
+        "span": float(span), "max_points": int(max_points), "axis_labels": [plain_label(a) for a in axis_labels],
+        "labels": {k: {"name": k, "options": option_labels(v)} for k, v in values.items()},
+    }
+    return LiveExplorer("score_cloud", config, {k: v[0] for k, v in values.items()},
+                        fallback=fallback.static_html if fallback is not None else None,
+                        figure=fallback.fig if fallback is not None else None)

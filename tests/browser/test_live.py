@@ -121,7 +121,7 @@ def test_kl_ball_controls(base_url: str, page) -> None:
     slider = host.locator('input[type="range"][name="c"]')
     select = host.locator('select[name="parametrisation"]')
     exact_path = host.locator(".natgrad-live-panel").first.locator("path.natgrad-live-exact")
-    for i, chart in enumerate(cfg["charts"]):
+    for i in range(len(cfg["charts"])):
         if i:   # the chart from the keyboard: focus the dropdown, arrow down
             before_d = exact_path.get_attribute("d")
             select.focus()
@@ -213,3 +213,173 @@ def test_broken_explorer_shows_its_fallback(base_url: str, browser_context) -> N
         page.wait_for_function("() => typeof MathJax !== 'undefined'")
     finally:
         page.close()
+
+
+# ------------------------------------------------------------------ chapter 05: the KL ellipse
+
+
+def _ellipse_expected(cfg: dict, c: float, label: str) -> dict:
+    from natgrad_lib.klgeometry import kl_ray_radius
+    from natgrad_lib.optim import family_objective, solve_spd
+
+    ch = next(x for x in cfg["charts"] if x["label"] == label)
+    fam, phi, y = ng.family(ch["family"]), np.asarray(ch["phi"]), np.asarray(cfg["y"])
+    obj = family_objective(fam, y)
+    g, fisher = obj.grad(phi), obj.fisher(phi)
+    nat = solve_spd(fisher, g, "fisher", phi)
+    d_star = np.sqrt(2.0 * c / float(g @ nat)) * nat
+    chol = np.linalg.cholesky(fisher)
+    t = np.linspace(0.0, 2.0 * np.pi, cfg["n_search"], endpoint=False)
+    ring = np.linalg.solve(chol.T, np.sqrt(2.0 * c) * np.stack([np.cos(t), np.sin(t)])).T
+    best = ring[np.argmax(ring @ g)]
+    step = max(1, cfg["n_search"] // 360)
+    outline = np.vstack([ring[::step], ring[:1]])
+    exact = kl_ray_radius(fam, phi, c / len(y), outline)[:, None] * outline
+    return {"dStar": d_star, "best": best, "outline": outline, "exact": exact}
+
+
+def _ellipse_check(host, cfg: dict) -> None:
+    data = host.evaluate("el => { const d = el.querySelector('.natgrad-live-view').natgradData; "
+                         "return {c: d.c, chart: d.chart, dStar: d.dStar, best: d.best, outline: d.outline, exact: d.exact}; }")
+    want = _ellipse_expected(cfg, data["c"], data["chart"])
+    for key, value in want.items():
+        got = np.array(data[key], dtype=float)
+        # t = 2 pi k / N in the page, k * (2 pi / N) in numpy: a few ulps apart, hence atol
+        np.testing.assert_allclose(got, value, rtol=RTOL, atol=1e-12, err_msg=f"{data['chart']} c={data['c']} {key}")
+
+
+def test_kl_ellipse_controls(base_url: str, page) -> None:
+    _open(page, base_url + "chapters/05_natural_gradient.html")
+    host = page.locator('.natgrad-live[data-kind="kl_ellipse"]')
+    assert host.count() == 1
+    cfg = json.loads(host.locator('script[type="application/json"]').text_content())["config"]
+    page.evaluate(COUNT_JS)
+    _ellipse_check(host, cfg)
+    slider = host.locator('input[type="range"][name="c"]')
+    select = host.locator('select[name="chart"]')
+    path = host.locator("path.natgrad-live-ellipse")
+    for i in range(len(cfg["charts"])):
+        if i:
+            before_d = path.get_attribute("d")
+            select.focus()
+            _changed(page, page.evaluate(COUNT_JS), lambda: page.keyboard.press("ArrowDown"))
+            assert select.input_value() == str(i) and path.get_attribute("d") != before_d
+            _ellipse_check(host, cfg)
+        before_d = path.get_attribute("d")
+        slider.focus()
+        _changed(page, page.evaluate(COUNT_JS), lambda: page.keyboard.press("ArrowRight"))
+        assert path.get_attribute("d") != before_d, "the picture did not change"
+        _ellipse_check(host, cfg)
+    box = slider.bounding_box()
+    _changed(page, page.evaluate(COUNT_JS),
+             lambda: page.mouse.click(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2))
+    assert slider.input_value() == str(len(cfg["cs"]) - 1)
+    _ellipse_check(host, cfg)
+    _changed(page, page.evaluate(COUNT_JS), lambda: host.get_by_role("button", name="Reset").click())
+    assert slider.input_value() == "0" and select.input_value() == "0"
+    svg = host.locator("svg").first
+    b = svg.bounding_box()
+    page.mouse.move(b["x"] + 0.6 * b["width"], b["y"] + 0.45 * b["height"])
+    page.wait_for_function("el => /n KL = /.test(el.textContent)", arg=host.locator(".natgrad-live-hover").element_handle())
+    assert not page.errors, page.errors
+
+
+# ------------------------------------------------------------------ chapter 01: sampled scores
+
+
+def _score_check(host, cfg: dict) -> None:
+    d = host.evaluate("el => { const d = el.querySelector('.natgrad-live-view').natgradData; "
+                      "return {n: d.n, theta0: d.theta0, at: d.at, mean: d.mean, se: d.se, support: d.support, pmf: d.pmf}; }")
+    fam = ng.family(cfg["family"])
+    counts = np.asarray(cfg["counts"][cfg["theta0s"].index(d["theta0"])][cfg["ns"].index(d["n"])])
+    sample = np.repeat(np.arange(counts.size), counts)   # the same data, in another order
+    theta = d["theta0"] * cfg["evaluation"][d["at"]]
+    scores = fam.score(sample, [theta])[:, 0]
+    np.testing.assert_allclose(d["mean"], scores.mean(), rtol=RTOL, atol=1e-12)
+    np.testing.assert_allclose(d["se"], scores.std(ddof=1) / np.sqrt(scores.size), rtol=RTOL)
+    k = np.arange(counts.size)
+    np.testing.assert_allclose(d["support"], fam.score(k, [theta])[:, 0], rtol=RTOL, atol=1e-12)
+    np.testing.assert_allclose(d["pmf"], np.exp(fam.logpdf(k, [d["theta0"]])), rtol=RTOL, atol=1e-300)
+    legend = host.locator("svg text").all_inner_texts()
+    mean_text = f"mean ± 2 SE = {scores.mean():+.3f} ± {2 * scores.std(ddof=1) / np.sqrt(scores.size):.3f}"
+    assert mean_text.replace("-", "−") in legend, (mean_text, legend)
+
+
+def test_score_histogram_controls(base_url: str, page) -> None:
+    _open(page, base_url + "chapters/01_score.html")
+    host = page.locator('.natgrad-live[data-kind="score_histogram"]')
+    assert host.count() == 1
+    cfg = json.loads(host.locator('script[type="application/json"]').text_content())["config"]
+    page.evaluate(COUNT_JS)
+    _score_check(host, cfg)
+    slider = host.locator('input[type="range"][name="n"]')
+    bars = host.locator("svg g rect")
+    for _ in range(3):
+        before = bars.first.get_attribute("height")
+        slider.focus()
+        _changed(page, page.evaluate(COUNT_JS), lambda: page.keyboard.press("ArrowRight"))
+        _score_check(host, cfg)
+        assert bars.first.get_attribute("height") != before
+    for name in ("theta0", "evaluated_at"):
+        sel = host.locator(f'select[name="{name}"]')
+        sel.focus()
+        _changed(page, page.evaluate(COUNT_JS), lambda: page.keyboard.press("ArrowDown"))
+        assert sel.input_value() == "1"
+        _score_check(host, cfg)
+    box = slider.bounding_box()
+    _changed(page, page.evaluate(COUNT_JS),
+             lambda: page.mouse.click(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2))
+    assert slider.input_value() == str(len(cfg["ns"]) - 1)
+    _score_check(host, cfg)
+    _changed(page, page.evaluate(COUNT_JS), lambda: host.get_by_role("button", name="Reset").click())
+    assert slider.input_value() == "0"
+    _score_check(host, cfg)
+    assert not page.errors, page.errors
+
+
+# ------------------------------------------------------------------ chapter 02: the score cloud
+
+
+def _cloud_check(host, cfg: dict) -> None:
+    d = host.evaluate("el => { const d = el.querySelector('.natgrad-live-view').natgradData; "
+                      "return {theta: d.theta, n: d.n, y: d.y, cov: d.cov, fisher: d.fisher}; }")
+    fam = ng.family(cfg["family"])
+    theta, y = np.asarray(d["theta"]), np.asarray(d["y"])
+    assert y.shape == (d["n"],) and np.all(y > 0)
+    scores = fam.score(y, theta)   # the library's score of the page's sample
+    np.testing.assert_allclose(d["cov"], np.cov(scores.T), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(d["fisher"], fam.fisher(theta), rtol=RTOL)
+    f = fam.fisher(theta)
+    corr = f[0, 1] / np.sqrt(f[0, 0] * f[1, 1])
+    assert host.locator(".natgrad-live-readout").inner_text().strip().endswith(f"correlation in I: {corr:+.3f}")
+
+
+def test_score_cloud_controls(base_url: str, page) -> None:
+    _open(page, base_url + "chapters/02_fisher_covariance.html")
+    host = page.locator('.natgrad-live[data-kind="score_cloud"]')
+    assert host.count() == 1
+    cfg = json.loads(host.locator('script[type="application/json"]').text_content())["config"]
+    page.evaluate(COUNT_JS)
+    _cloud_check(host, cfg)
+    dots = host.locator("svg path").first
+    slider = host.locator(f'input[type="range"][name="{cfg["slider"]}"]')
+    for _ in range(2):
+        before = dots.get_attribute("d")
+        slider.focus()
+        _changed(page, page.evaluate(COUNT_JS), lambda: page.keyboard.press("ArrowRight"))
+        assert dots.get_attribute("d") != before
+        _cloud_check(host, cfg)
+    for name in cfg["controls"]:
+        if name == cfg["slider"]:
+            continue
+        sel = host.locator(f'select[name="{name}"]')
+        sel.focus()
+        _changed(page, page.evaluate(COUNT_JS), lambda: page.keyboard.press("ArrowDown"))
+        _cloud_check(host, cfg)
+    box = slider.bounding_box()
+    _changed(page, page.evaluate(COUNT_JS),
+             lambda: page.mouse.click(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2))
+    _cloud_check(host, cfg)
+    _changed(page, page.evaluate(COUNT_JS), lambda: host.get_by_role("button", name="Reset").click())
+    assert slider.input_value() == "0"
+    assert not page.errors, page.errors
