@@ -38,7 +38,7 @@ import numpy as np
 from . import registry
 from .explore import option_labels, plain_label
 
-__all__ = ["LiveExplorer", "kl_ball", "kl_ellipse", "score_histogram", "score_cloud", "bundle_path"]
+__all__ = ["LiveExplorer", "kl_ball", "kl_ellipse", "score_histogram", "score_cloud", "curvature", "bundle_path"]
 
 _STATIC = Path(__file__).resolve().parents[1] / "_static"
 
@@ -400,5 +400,66 @@ def score_cloud(fam: Any, controls: Any, *, n_name: str = "n", slider: str | Non
         "labels": {k: {"name": k, "options": option_labels(v)} for k, v in values.items()},
     }
     return LiveExplorer("score_cloud", config, {k: v[0] for k, v in values.items()},
+                        fallback=fallback.static_html if fallback is not None else None,
+                        figure=fallback.fig if fallback is not None else None)
+
+
+def curvature(theta: Sequence[float], values: Sequence[float], ns: Sequence[int], grid: Any,
+              rng: np.random.Generator, *, n_curves: int = 12, ylim: tuple[float, float] = (-2.5, 0.75),
+              fallback: Any = None) -> LiveExplorer:
+    r"""Live twin of :func:`natgrad_lib.plots.curvature_explorer` for the Gaussian's σ.
+
+    The Gaussian with known mean ``theta[0]`` and σ as the parameter that varies: the kernel
+    sends ``max(ns)`` standard normal draws ``z`` (from ``rng``, as the library draws them, so
+    that ``y = μ + σ₀ z`` for every σ₀: common random numbers); the page evaluates the
+    log-likelihood curves, their average over ``n``, the expected curve −KL, the observed
+    information and the running averages with the generated formulas. Controls: ``n`` and
+    ``sigma0``.
+
+    Parameters
+    ----------
+    theta : (float, float)
+        (μ, σ); σ is replaced by each of ``values``.
+    values : sequence of float
+        The values of σ₀ offered.
+    ns : sequence of int
+        The sample sizes offered, increasing.
+    grid : array_like
+        Values of σ on the left panel's axis.
+    rng : numpy.random.Generator
+        Source of the draws (consumed as :func:`~natgrad_lib.plots.curvature_explorer` does).
+    n_curves, ylim
+        As there.
+    fallback : Explorer, optional
+        The matplotlib explorer whose frame player is kept for ``<noscript>``.
+
+    >>> import numpy as np
+    >>> ex = curvature([0.0, 1.0], [1.0, 2.0], [1, 5], np.linspace(0.2, 3, 20), np.random.default_rng(0))
+    >>> len(ex.config["z"]), ex.state
+    (5, {'n': 1, 'sigma0': 1.0})
+    """
+    from ._validate import require_generator
+
+    require_generator(rng)
+    gauss = registry.family("gaussian")
+    th = gauss.check_theta(theta, "theta")
+    vals = [float(v) for v in values]
+    gauss.check_theta(np.array([[th[0], v] for v in vals]), "values")
+    n_list = [int(n) for n in ns]
+    if not n_list or min(n_list) < 1 or any(b <= a for a, b in zip(n_list, n_list[1:])):
+        raise ValueError(f"ns must be increasing positive integers, got {list(ns)!r}")
+    xs = np.asarray(grid, dtype=float)
+    if xs.ndim != 1 or xs.size < 2 or np.any(xs <= 0):
+        raise ValueError(f"grid must be a 1-d array of at least 2 values of sigma > 0, got {xs!r}")
+    seed = int(rng.integers(2**32))   # as curvature_explorer: then one Generator per theta0
+    z = np.random.default_rng(seed).standard_normal(n_list[-1])
+    config = {
+        "title": "Curvature of single-observation log-likelihoods along σ",
+        "family": "gaussian", "theta": [float(t) for t in th], "index": 1, "values": vals, "ns": n_list,
+        "grid": xs.tolist(), "z": z.tolist(), "n_curves": max(1, min(int(n_curves), n_list[-1])),
+        "ylim": [float(v) for v in ylim], "value_name": "sigma0",
+        "labels": {"n": option_labels(n_list), "values": option_labels(vals), "value_name": "σ₀", "param": "σ"},
+    }
+    return LiveExplorer("curvature", config, {"n": n_list[0], "sigma0": vals[0]},
                         fallback=fallback.static_html if fallback is not None else None,
                         figure=fallback.fig if fallback is not None else None)

@@ -1,6 +1,6 @@
 // The parts every explorer is made of: labelled keyboard-operable controls, a reset button,
 // a live read-out, and SVG panels (crisp at any device pixel ratio) drawn with d3.
-import { scaleLinear } from "d3-scale";
+import { scaleLinear, scaleLog } from "d3-scale";
 import { line as d3line } from "d3-shape";
 import { select } from "d3-selection";
 import { INK, PALETTE, PAPER } from "../build/formulas.js";
@@ -112,7 +112,7 @@ const H = 240;
 const M = { left: 52, right: 10, top: 24, bottom: 40 };
 
 // One SVG panel with a viewBox (vector: crisp at every device pixel ratio).
-export function panel(parent, { label }) {
+export function panel(parent, { label, xlog = false }) {
   const box = document.createElement("div");
   box.className = "natgrad-live-panel";
   parent.append(box);
@@ -129,7 +129,7 @@ export function panel(parent, { label }) {
   const over = svg.append("g");
   const title = svg.append("text").attr("x", (M.left + W - M.right) / 2).attr("y", 15)
     .attr("text-anchor", "middle").attr("font-size", 12).attr("fill", INK);
-  const x = scaleLinear().range([M.left, W - M.right]);
+  const x = (xlog ? scaleLog() : scaleLinear()).range([M.left, W - M.right]);
   const y = scaleLinear().range([H - M.bottom, M.top]);
   const lines = new Map();
   const p = {
@@ -141,7 +141,8 @@ export function panel(parent, { label }) {
       axes.selectAll("*").remove();
       axes.append("rect").attr("x", M.left).attr("y", M.top).attr("width", W - M.left - M.right)
         .attr("height", H - M.top - M.bottom).attr("fill", "none").attr("stroke", INK).attr("stroke-width", 0.8);
-      for (const t of x.ticks(4)) {
+      const xt = xlog ? x.ticks().filter((t) => Math.abs(Math.log10(t) - Math.round(Math.log10(t))) < 1e-9) : x.ticks(4);
+      for (const t of xt) {
         axes.append("line").attr("x1", x(t)).attr("x2", x(t)).attr("y1", H - M.bottom).attr("y2", H - M.bottom + 4).attr("stroke", INK);
         axes.append("text").attr("x", x(t)).attr("y", H - M.bottom + 15).attr("text-anchor", "middle").text(fmtG(t, 4));
       }

@@ -383,3 +383,58 @@ def test_score_cloud_controls(base_url: str, page) -> None:
     _changed(page, page.evaluate(COUNT_JS), lambda: host.get_by_role("button", name="Reset").click())
     assert slider.input_value() == "0"
     assert not page.errors, page.errors
+
+
+# ------------------------------------------------------------------ chapter 03: curvature
+
+
+def _curvature_check(host, cfg: dict) -> None:
+    d = host.evaluate("el => { const d = el.querySelector('.natgrad-live-view').natgradData; "
+                      "return {n: d.n, v: d.v, info: d.info, mean: d.mean, expected: d.expected, obs: d.obs, "
+                      "meanObs: d.meanObs, meanSq: d.meanSq}; }")
+    fam = ng.family(cfg["family"])
+    n, v = d["n"], d["v"]
+    t0 = np.array(cfg["theta"])
+    t0[cfg["index"]] = v
+    y = t0[0] + v * np.asarray(cfg["z"])   # what fam.sample(t0, n, rng) draws from the same z
+    grid = np.tile(t0, (len(cfg["grid"]), 1))
+    grid[:, cfg["index"]] = cfg["grid"]
+    info = fam.fisher(t0)[1, 1]
+    curves = fam.logpdf(y[:n, None], grid) - fam.logpdf(y[:n], t0)[:, None]
+    obs = -fam.hessian(y[:n], t0)[:, 1, 1] / info
+    sq = fam.score(y[:n], t0)[:, 1] ** 2 / info
+    np.testing.assert_allclose(d["info"], info, rtol=RTOL)
+    np.testing.assert_allclose(d["mean"], curves.mean(axis=0), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(d["expected"], -fam.kl(t0, grid), rtol=RTOL, atol=1e-12)
+    np.testing.assert_allclose(d["obs"], obs, rtol=RTOL, atol=1e-12)
+    np.testing.assert_allclose(d["meanObs"], np.cumsum(obs) / np.arange(1, n + 1), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(d["meanSq"], np.cumsum(sq) / np.arange(1, n + 1), rtol=1e-9, atol=1e-12)
+
+
+def test_curvature_controls(base_url: str, page) -> None:
+    _open(page, base_url + "chapters/03_fisher_hessian.html")
+    host = page.locator('.natgrad-live[data-kind="curvature"]')
+    assert host.count() == 1
+    cfg = json.loads(host.locator('script[type="application/json"]').text_content())["config"]
+    page.evaluate(COUNT_JS)
+    _curvature_check(host, cfg)
+    slider = host.locator('input[type="range"][name="n"]')
+    mean = host.locator("path.natgrad-live-mean")
+    for _ in range(3):
+        before = mean.get_attribute("d")
+        slider.focus()
+        _changed(page, page.evaluate(COUNT_JS), lambda: page.keyboard.press("ArrowRight"))
+        assert mean.get_attribute("d") != before
+        _curvature_check(host, cfg)
+    sel = host.locator('select[name="sigma0"]')
+    sel.focus()
+    _changed(page, page.evaluate(COUNT_JS), lambda: page.keyboard.press("ArrowDown"))
+    _curvature_check(host, cfg)
+    box = slider.bounding_box()
+    _changed(page, page.evaluate(COUNT_JS),
+             lambda: page.mouse.click(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2))
+    assert slider.input_value() == str(len(cfg["ns"]) - 1)
+    _curvature_check(host, cfg)
+    _changed(page, page.evaluate(COUNT_JS), lambda: host.get_by_role("button", name="Reset").click())
+    assert slider.input_value() == "0" and sel.input_value() == "0"
+    assert not page.errors, page.errors
