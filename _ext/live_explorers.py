@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
+from sphinx.builders.html._assets import _JavaScript
 from sphinx.errors import ExtensionError
 
 SCRIPT = "natgrad-live.js"
@@ -25,7 +26,8 @@ def _add_script(app: Sphinx, pagename: str, templatename: str, context: dict[str
         return
     if not (Path(app.srcdir) / "_static" / SCRIPT).exists():
         raise ExtensionError(f"{pagename} holds a live explorer but _static/{SCRIPT} is missing: run `make js`")
-    app.add_js_file(SCRIPT, loading_method="defer")
+    # this page only (app.add_js_file here would add it to every later page too)
+    context["script_files"] = [*context.get("script_files", []), _JavaScript(f"_static/{SCRIPT}", defer="defer")]
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -38,7 +38,7 @@ import numpy as np
 from . import registry
 from .explore import option_labels, plain_label
 
-__all__ = ["LiveExplorer", "kl_ball", "kl_ellipse", "score_histogram", "score_cloud", "curvature", "bundle_path"]
+__all__ = ["LiveExplorer", "kl_ball", "kl_ellipse", "score_histogram", "score_cloud", "curvature", "glm_paths", "bundle_path"]
 
 _STATIC = Path(__file__).resolve().parents[1] / "_static"
 
@@ -461,5 +461,64 @@ def curvature(theta: Sequence[float], values: Sequence[float], ns: Sequence[int]
         "labels": {"n": option_labels(n_list), "values": option_labels(vals), "value_name": "σ₀", "param": "σ"},
     }
     return LiveExplorer("curvature", config, {"n": n_list[0], "sigma0": vals[0]},
+                        fallback=fallback.static_html if fallback is not None else None,
+                        figure=fallback.fig if fallback is not None else None)
+
+
+def glm_paths(X: Any, y: Any, *, steps: int, lr: Any, extent: Sequence[float], num: int = 61,
+              methods: Sequence[str] = ("newton", "natural", "gradient"), xlabel: str = "x",
+              fallback: Any = None) -> LiveExplorer:
+    r"""Live explorer: gradient ascent, the natural gradient and Newton's method on a logistic
+    regression with an intercept and one feature, from θ = (0, 0).
+
+    The kernel sends the data; the page runs the methods (full steps of size ``lr[method]``,
+    no line search, as :func:`natgrad_lib.optim.optimize`) with the generated formulas of
+    ``bernoulli_logit`` in η = θ₀ + θ₁x, and draws the fitted probability at iteration ``t``
+    and the iterates over the contours of ℓ (as :func:`natgrad_lib.plots.glm_path_figure`).
+    Controls: ``t`` and ``method``.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, 2)
+        A column of ones, then the feature.
+    y : array_like, shape (n,)
+        Labels 0 or 1.
+    steps : int
+        Iterations of every method.
+    lr : mapping
+        ``{method: step size}``.
+    extent, num, xlabel
+        As in :func:`natgrad_lib.plots.glm_path_figure`.
+    methods : sequence of str
+        Among ``newton``, ``natural``, ``gradient``.
+    fallback : Explorer, optional
+        The matplotlib explorer whose frame player is kept for ``<noscript>``.
+
+    >>> ex = glm_paths([[1.0, -1.0], [1.0, 0.5], [1.0, 1.0]], [0, 1, 1], steps=3,
+    ...                lr={"newton": 1.0, "natural": 1.0, "gradient": 0.5}, extent=(-1, 1, -1, 3))
+    >>> ex.state
+    {'t': 0, 'method': 'newton'}
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if X.ndim != 2 or X.shape[1] != 2 or not np.all(X[:, 0] == 1.0) or not np.all(np.isfinite(X)):
+        raise ValueError(f"X must have shape (n, 2) with a column of ones first, got shape {X.shape}")
+    if y.shape != (X.shape[0],) or not np.all((y == 0) | (y == 1)):
+        raise ValueError(f"y must hold one label 0 or 1 per row of X, got shape {y.shape}")
+    methods = list(methods)
+    unknown = set(methods) - {"newton", "natural", "gradient"}
+    if not methods or unknown:
+        raise ValueError(f"methods must be among newton, natural, gradient, got {methods}")
+    rates = {m: float(lr.get(m, 1.0)) for m in methods}
+    if any(not (np.isfinite(r) and r > 0) for r in rates.values()):
+        raise ValueError(f"lr must map each method to a step size > 0, got {rates}")
+    if len(extent) != 4:
+        raise ValueError(f"extent must be (theta0_min, theta0_max, theta1_min, theta1_max), got {extent!r}")
+    config = {
+        "title": "Gradient ascent, the natural gradient and Newton's method on a logistic regression",
+        "x": X[:, 1].tolist(), "y": y.tolist(), "steps": int(steps), "lr": rates, "methods": methods,
+        "extent": [float(e) for e in extent], "num": int(num), "xlabel": plain_label(xlabel),
+    }
+    return LiveExplorer("glm_paths", config, {"t": 0, "method": methods[0]},
                         fallback=fallback.static_html if fallback is not None else None,
                         figure=fallback.fig if fallback is not None else None)

@@ -438,3 +438,55 @@ def test_curvature_controls(base_url: str, page) -> None:
     _changed(page, page.evaluate(COUNT_JS), lambda: host.get_by_role("button", name="Reset").click())
     assert slider.input_value() == "0" and sel.input_value() == "0"
     assert not page.errors, page.errors
+
+
+# ------------------------------------------------------------------ chapter 06: GLM paths
+
+
+def test_glm_paths_controls(base_url: str, page) -> None:
+    from natgrad_lib import optim
+    from natgrad_lib.glm import GLM
+
+    _open(page, base_url + "chapters/06_newton_glm.html")
+    host = page.locator('.natgrad-live[data-kind="glm_paths"]')
+    assert host.count() == 1
+    cfg = json.loads(host.locator('script[type="application/json"]').text_content())["config"]
+    X = np.column_stack([np.ones(len(cfg["x"])), cfg["x"]])
+    y = np.asarray(cfg["y"])
+    model = GLM("logistic")
+    obj = model.objective(X, y)
+    want = {m: optim.optimize(obj, np.zeros(2), m, steps=cfg["steps"], tol=None, lr=cfg["lr"][m]).theta
+            for m in cfg["methods"]}
+
+    def check() -> None:
+        d = host.evaluate("el => { const d = el.querySelector('.natgrad-live-view').natgradData; "
+                          "return {t: d.t, method: d.method, beta: d.beta, loglik: d.loglik, paths: d.paths}; }")
+        for m in cfg["methods"]:
+            np.testing.assert_allclose(d["paths"][m], want[m], rtol=1e-9, atol=1e-12, err_msg=m)
+        np.testing.assert_allclose(d["loglik"], model.loglik(d["beta"], X, y), rtol=RTOL)
+        text = host.locator(".natgrad-live-readout").inner_text()
+        assert text.endswith(f"ℓ = {model.loglik(d['beta'], X, y):.2f}"), text
+
+    page.evaluate(COUNT_JS)
+    check()
+    slider = host.locator('input[type="range"][name="t"]')
+    star = host.locator("circle.natgrad-live-star")
+    for _ in range(3):
+        before = star.get_attribute("cx")
+        slider.focus()
+        _changed(page, page.evaluate(COUNT_JS), lambda: page.keyboard.press("ArrowRight"))
+        assert star.get_attribute("cx") != before
+        check()
+    sel = host.locator('select[name="method"]')
+    for _ in cfg["methods"][1:]:
+        sel.focus()
+        _changed(page, page.evaluate(COUNT_JS), lambda: page.keyboard.press("ArrowDown"))
+        check()
+    box = slider.bounding_box()
+    _changed(page, page.evaluate(COUNT_JS),
+             lambda: page.mouse.click(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2))
+    assert slider.input_value() == str(cfg["steps"])
+    check()
+    _changed(page, page.evaluate(COUNT_JS), lambda: host.get_by_role("button", name="Reset").click())
+    assert slider.input_value() == "0" and sel.input_value() == "0"
+    assert not page.errors, page.errors
