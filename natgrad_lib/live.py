@@ -38,7 +38,7 @@ import numpy as np
 from . import registry
 from .explore import option_labels, plain_label
 
-__all__ = ["LiveExplorer", "kl_ball", "kl_ellipse", "score_histogram", "score_cloud", "curvature", "glm_paths", "bundle_path"]
+__all__ = ["LiveExplorer", "kl_ball", "kl_ellipse", "score_histogram", "score_cloud", "curvature", "glm_paths", "optimizer", "bundle_path"]
 
 _STATIC = Path(__file__).resolve().parents[1] / "_static"
 
@@ -522,3 +522,70 @@ def glm_paths(X: Any, y: Any, *, steps: int, lr: Any, extent: Sequence[float], n
     return LiveExplorer("glm_paths", config, {"t": 0, "method": methods[0]},
                         fallback=fallback.static_html if fallback is not None else None,
                         figure=fallback.fig if fallback is not None else None)
+
+
+def optimizer(gaussian_y: Sequence[float], bernoulli_y: Sequence[float], *,
+              gaussian_start: Sequence[float] = (0.0, 0.4), bernoulli_start: float = 0.05,
+              methods: Sequence[str] = ("gradient", "natural", "newton", "empirical_fisher"),
+              sizes: Sequence[float] = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5),
+              steps: Sequence[int] = (30, 10, 20, 40), fallback: bool = True) -> LiveExplorer:
+    r"""Live twin of :func:`natgrad_lib.explore.optimizer_explorer`: one optimiser, one chart,
+    one step rule, drawn in the common chart, with the KL divergence to the fit per iteration.
+
+    The kernel sends the data, the starts and the maximum-likelihood fits
+    (:func:`natgrad_lib.paths.fit_mle`); the page runs :func:`natgrad_lib.paths.run` step for
+    step with the generated formulas of the chart (and says where a path stops). Controls:
+    ``chart``, ``method``, ``rule`` (step size α or KL budget c), ``size`` and ``steps``.
+    Parameters as in :func:`~natgrad_lib.explore.optimizer_explorer`.
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> ex = optimizer(rng.normal(2.0, 0.6, 30), rng.random(20) < 0.8, sizes=(0.1, 0.5), steps=(5,),
+    ...                fallback=False)
+    >>> ex.state["chart"], ex.config["rules"]
+    ('gaussian', ['step size α', 'KL budget c'])
+    """
+    from . import paths
+    from .explore import _OPT_CHARTS, _RULES, optimizer_explorer  # one list of charts and rules
+
+    gy = np.asarray(gaussian_y, dtype=float)
+    by = np.asarray(bernoulli_y, dtype=float)
+    gauss, bern = registry.family("gaussian"), registry.family("bernoulli")
+    g_start = gauss.check_theta(gaussian_start, "gaussian_start")
+    b_start = bern.check_theta([bernoulli_start], "bernoulli_start")
+    mle_g = paths.fit_mle(gauss, gy, g_start)
+    mle_b = paths.fit_mle(bern, by, b_start)
+    pts = np.stack([g_start, mle_g])   # the Gaussian window of optimizer_explorer
+    reach = max(float(np.ptp(pts[:, 0])), 2.0 * float(pts[:, 1].max()))
+    methods = list(methods)
+    unknown = set(methods) - {"gradient", "natural", "newton", "empirical_fisher"}
+    if not methods or unknown:
+        raise ValueError(f"methods must be among gradient, natural, newton, empirical_fisher, got {methods}")
+    sizes = [float(s) for s in sizes]
+    if not sizes or any(not (np.isfinite(s) and s > 0) for s in sizes):
+        raise ValueError(f"sizes must be finite and > 0, got {sizes}")
+    config = {
+        "title": "One optimiser, one chart, one step rule, drawn in the common chart",
+        "gaussian_y": gy.tolist(), "bernoulli_y": by.tolist(), "gaussian_start": g_start.tolist(),
+        "bernoulli_start": float(b_start[0]), "mle": {"gaussian": mle_g.tolist(), "bernoulli": mle_b.tolist()},
+        "g_xlim": [float(pts[:, 0].min() - 0.5 * reach), float(pts[:, 0].max() + 0.5 * reach)],
+        "g_ylim": [0.0, 4.0 * float(pts[:, 1].max())],
+        "charts": list(_OPT_CHARTS), "methods": methods, "rules": list(_RULES), "sizes": sizes,
+        "steps": [int(s) for s in steps],
+        "labels": {"chart": list(_OPT_CHARTS.values()), "method": [m.replace("_", " ") for m in methods],
+                   "size": option_labels(sizes)},
+    }
+
+    def player() -> str:
+        import matplotlib.pyplot as plt
+
+        ex = optimizer_explorer(gy, by, gaussian_start=g_start, bernoulli_start=float(b_start[0]),
+                                methods=methods, sizes=sizes, steps=steps)
+        try:
+            return ex.static_html()
+        finally:
+            plt.close(ex.fig)
+
+    state = {"chart": config["charts"][0], "method": methods[0], "rule": _RULES[0], "size": sizes[0],
+             "steps": config["steps"][0]}
+    return LiveExplorer("optimizer", config, state, fallback=player if fallback else None)

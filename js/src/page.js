@@ -24,6 +24,7 @@ function mount(host) {
     const state = JSON.parse(host.querySelector('script[type="application/json"]').textContent);
     render({ model: staticModel(state), el: view });
     host.dataset.state = "live";
+    host.dataset.mountedMs = String(Math.round(performance.now()));   // benchmarks/bench_live.py
   } catch (err) {
     fallBack(host, err);
   }

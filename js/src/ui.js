@@ -112,7 +112,7 @@ const H = 240;
 const M = { left: 52, right: 10, top: 24, bottom: 40 };
 
 // One SVG panel with a viewBox (vector: crisp at every device pixel ratio).
-export function panel(parent, { label, xlog = false }) {
+export function panel(parent, { label, xlog = false, ylog = false }) {
   const box = document.createElement("div");
   box.className = "natgrad-live-panel";
   parent.append(box);
@@ -130,7 +130,7 @@ export function panel(parent, { label, xlog = false }) {
   const title = svg.append("text").attr("x", (M.left + W - M.right) / 2).attr("y", 15)
     .attr("text-anchor", "middle").attr("font-size", 12).attr("fill", INK);
   const x = (xlog ? scaleLog() : scaleLinear()).range([M.left, W - M.right]);
-  const y = scaleLinear().range([H - M.bottom, M.top]);
+  const y = (ylog ? scaleLog() : scaleLinear()).range([H - M.bottom, M.top]);
   const lines = new Map();
   const p = {
     svg, x, y, box, shade, data, over,
@@ -146,9 +146,10 @@ export function panel(parent, { label, xlog = false }) {
         axes.append("line").attr("x1", x(t)).attr("x2", x(t)).attr("y1", H - M.bottom).attr("y2", H - M.bottom + 4).attr("stroke", INK);
         axes.append("text").attr("x", x(t)).attr("y", H - M.bottom + 15).attr("text-anchor", "middle").text(fmtG(t, 4));
       }
-      for (const t of y.ticks(5)) {
+      const yt = ylog ? y.ticks().filter((t) => Math.abs(Math.log10(t) - Math.round(Math.log10(t))) < 1e-9).filter((_, i, a) => i % Math.ceil(a.length / 4) === 0) : y.ticks(5);
+      for (const t of yt) {
         axes.append("line").attr("x1", M.left - 4).attr("x2", M.left).attr("y1", y(t)).attr("y2", y(t)).attr("stroke", INK);
-        axes.append("text").attr("x", M.left - 6).attr("y", y(t) + 4).attr("text-anchor", "end").text(fmtG(t, 4));
+        axes.append("text").attr("x", M.left - 6).attr("y", y(t) + 4).attr("text-anchor", "end").text(ylog ? t.toExponential(0).replace("e", "e") : fmtG(t, 4));
       }
       axes.append("text").attr("x", (M.left + W - M.right) / 2).attr("y", H - 6).attr("text-anchor", "middle").text(xlabel);
       axes.append("text").attr("transform", `translate(12,${(M.top + H - M.bottom) / 2}) rotate(-90)`)

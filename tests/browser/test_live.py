@@ -490,3 +490,59 @@ def test_glm_paths_controls(base_url: str, page) -> None:
     _changed(page, page.evaluate(COUNT_JS), lambda: host.get_by_role("button", name="Reset").click())
     assert slider.input_value() == "0" and sel.input_value() == "0"
     assert not page.errors, page.errors
+
+
+# ------------------------------------------------------------------ chapter 07: the optimiser
+
+
+def _optimizer_check(host, cfg: dict) -> None:
+    from natgrad_lib import paths
+
+    d = host.evaluate("el => { const d = el.querySelector('.natgrad-live-view').natgradData; "
+                      "return {chart: d.chart, method: d.method, rule: d.rule, size: d.size, steps: d.steps, "
+                      "theta: d.theta, common: d.common, kl: d.kl.map(String), status: d.status}; }")
+    fam = ng.family(d["chart"])
+    gaussian = fam.k == 2
+    kw = {"lr": d["size"]} if d["rule"] == cfg["rules"][0] else {"kl_budget": d["size"]}
+    want = paths.chart_path(fam, cfg["gaussian_y"] if gaussian else cfg["bernoulli_y"],
+                            cfg["gaussian_start"] if gaussian else [cfg["bernoulli_start"]], d["method"],
+                            steps=int(d["steps"]), target=cfg["mle"]["gaussian" if gaussian else "bernoulli"], **kw)
+    where = f"{d['chart']} {d['method']} {d['rule']} {d['size']}"
+    assert d["status"] == want.status, (where, d["status"], want.status)
+    # iterates: a long path amplifies rounding (gradient steps of a large size), hence rtol 1e-7
+    np.testing.assert_allclose(d["theta"], want.theta, rtol=1e-7, atol=1e-10, err_msg=where)
+    np.testing.assert_allclose(d["common"], want.common, rtol=1e-7, atol=1e-10, err_msg=where)
+    kl = np.array([float(v) for v in d["kl"]])
+    np.testing.assert_allclose(kl, want.kl_to_target, rtol=1e-6, atol=1e-9, err_msg=where)
+
+
+def test_optimizer_controls(base_url: str, page) -> None:
+    _open(page, base_url + "chapters/07_beyond.html")
+    host = page.locator('.natgrad-live[data-kind="optimizer"]')
+    assert host.count() == 1
+    cfg = json.loads(host.locator('script[type="application/json"]').text_content())["config"]
+    page.evaluate(COUNT_JS)
+    _optimizer_check(host, cfg)
+    line = host.locator("path.natgrad-live-path")
+    slider = host.locator('input[type="range"][name="size"]')
+    for name, count in (("chart", len(cfg["charts"]) - 1), ("method", len(cfg["methods"]) - 1), ("rule", 1),
+                        ("steps", len(cfg["steps"]) - 1)):
+        sel = host.locator(f'select[name="{name}"]')
+        for _ in range(count):
+            sel.focus()
+            _changed(page, page.evaluate(COUNT_JS), lambda: page.keyboard.press("ArrowDown"))
+            _optimizer_check(host, cfg)
+        for _ in range(2):
+            before = line.get_attribute("d")
+            slider.focus()
+            _changed(page, page.evaluate(COUNT_JS), lambda: page.keyboard.press("ArrowRight"))
+            _optimizer_check(host, cfg)
+            assert line.get_attribute("d") != before or "stopped after 0" in host.locator(".natgrad-live-readout").inner_text()
+    box = slider.bounding_box()
+    _changed(page, page.evaluate(COUNT_JS),
+             lambda: page.mouse.click(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2))
+    _optimizer_check(host, cfg)
+    _changed(page, page.evaluate(COUNT_JS), lambda: host.get_by_role("button", name="Reset").click())
+    assert slider.input_value() == "0"
+    _optimizer_check(host, cfg)
+    assert not page.errors, page.errors
