@@ -39,7 +39,7 @@ export function render({ model, el }) {
   const p = panel(ui.panels, { label: "relative frequencies of the sampled scores, exact probabilities, zero and the mean with two standard errors" });
   p.box.classList.add("natgrad-live-wide");
   p.setDomain(cfg.xlim, cfg.ylim, cfg.xlabel, "relative frequency");
-  const bars = p.data.append("g");
+  const bars = p.data.append("g").attr("class", "natgrad-live-bars");
   const band = p.data.append("rect").attr("fill", PALETTE[1]).attr("opacity", 0.25);
   const zero = p.data.append("line").attr("stroke", "#737373").attr("stroke-dasharray", "4 3");
   const meanLine = p.data.append("line").attr("stroke", PALETTE[1]).attr("stroke-width", 2);
