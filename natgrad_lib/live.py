@@ -84,14 +84,18 @@ class LiveExplorer:
         return {"kind": self.kind, "config": self.config, **self.state}
 
     def static_html(self) -> str:
-        """The book's HTML: the state as JSON, and the fallback inside ``<noscript>``."""
+        """The book's HTML: the state as JSON, the fallback inside ``<noscript>``, and a one-line
+        script that mounts it at once."""
         data = json.dumps(self.model_state(), allow_nan=False).replace("</", "<\\/")
         fallback = self._fallback() if self._fallback is not None else (
             f"<p>{html.escape(self.config.get('title', 'explorer'))} (needs JavaScript).</p>")
+        # The page's script (in the head) mounts the explorer as soon as it is parsed; where
+        # the script is not there yet, it mounts every explorer once the document is loaded.
+        mount = "window.natgradLive&&natgradLive.mount(document.currentScript.parentNode)"
         return (f'<div class="natgrad-live" data-kind="{html.escape(self.kind)}">'
                 f'<script type="application/json">{data}</script>'
                 f"<noscript>{fallback}</noscript>"
-                '<div class="natgrad-live-view"></div></div>')
+                f'<div class="natgrad-live-view"></div><script>{mount}</script></div>')
 
     def widget(self) -> Any:
         """The anywidget widget (created once; needs anywidget and the built front end)."""

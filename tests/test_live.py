@@ -38,7 +38,7 @@ def test_static_html_carries_the_state_and_the_fallback(monkeypatch):
 def test_json_cannot_close_the_script_element():
     ex = live.LiveExplorer("kl_ball", {"title": "</script><b>x</b>"}, {"c": 1.0})
     html = ex.static_html()
-    assert html.count("</script>") == 1 and _state(html)["config"]["title"] == "</script><b>x</b>"
+    assert html.count("</script>") == 2 and _state(html)["config"]["title"] == "</script><b>x</b>"   # JSON, mount
 
 
 def test_widget_in_a_kernel(monkeypatch):

@@ -16,7 +16,7 @@ function fallBack(host, err) {
   host.dataset.state = "fallback";
 }
 
-function mount(host) {
+export function mount(host) {
   injectStyle();
   if (host.dataset.state) return;
   const view = host.querySelector(".natgrad-live-view");
