@@ -21,7 +21,7 @@ TEST_ENV := MPLBACKEND=Agg
 # build tests and the otter assignments each stay on one worker; the rest spreads over both.
 XDIST    ?= -n 2 --dist loadscope
 
-.PHONY: book test test-fast lint serve bench clean distclean install assignments grade pdfs lab lab-install test-lab test-mpl-oldest
+.PHONY: book js test test-fast lint serve bench clean distclean install assignments grade pdfs lab lab-install test-lab test-mpl-oldest
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,12 +46,34 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml | $(PY)
 
 install: $(STAMP)
 
+# ---------------------------------------------------------------- live explorers (js/)
+# The explorers that compute in the page: the families' formulas printed as JavaScript
+# from their sympy definitions (natgrad_lib/jsgen.py -> js/build/formulas.js), and the one
+# front end (js/src) bundled by esbuild, with d3 and stdlib-js from npm (pinned in
+# js/package-lock.json), into _static/natgrad-live.js (the book's pages) and
+# _static/natgrad-live.mjs (anywidget in a kernel).  Generated, never committed.
+JS_STAMP := js/node_modules/.installed
+JS_OUT   := _static/natgrad-live.js
+$(JS_STAMP): js/package.json js/package-lock.json
+	@command -v node >/dev/null && command -v npm >/dev/null || { echo "make js: node and npm are missing; they build the live explorers (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	cd js && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+js/build/formulas.js: natgrad_lib/jsgen.py natgrad_lib/families.py natgrad_lib/registry.py natgrad_lib/_sym.py natgrad_lib/style.py | $(STAMP)
+	$(PY) -m natgrad_lib.jsgen $@
+
+$(JS_OUT): js/build/formulas.js $(wildcard js/src/*) $(JS_STAMP)
+	cd js && npm run --silent build
+	touch $@
+
+js: $(JS_OUT)
+
 # Execute every chapter (jupyter-cache: unchanged chapters are not re-run; the
 # others run in parallel, one kernel per core) and build the HTML into _build/html
 # (tools/book.py).  Any warning fails the build.  Sphinx builds incrementally and
 # would not repeat the warnings of a page that did not change, so after a failed
 # build the next one re-reads every page (--all).
-book: $(STAMP)
+book: $(STAMP) js
 	@fresh=--all; [ -f _build/.book-ok ] && fresh=; rm -f _build/.book-ok; \
 	echo "$(PY) tools/book.py $$fresh"; \
 	$(PY) tools/book.py $$fresh && touch _build/.book-ok
@@ -63,11 +85,11 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports --no-cache
 
 # Everything: lint, unit tests, doctests, the book build, the browser gate, the assignments.
-test: lint
+test: lint js
 	$(TEST_ENV) $(PY) -m pytest $(XDIST)
 
 # The library alone: unit tests and doctests, no book, no browser, no otter.
-test-fast: $(STAMP)
+test-fast: $(STAMP) js
 	$(TEST_ENV) $(PY) -m pytest $(XDIST) -m "not book and not assignments" tests natgrad_lib
 
 # Read the built book at http://127.0.0.1:$(PORT)/ (loopback only).
@@ -158,8 +180,8 @@ test-mpl-oldest: $(OLDEST)/.installed
 
 # Remove build outputs and caches (keeps .venv; `make distclean` removes it too).
 clean:
-	rm -rf _build .pytest_cache .hypothesis *.egg-info
+	rm -rf _build .pytest_cache .hypothesis *.egg-info js/build _static/natgrad-live.js _static/natgrad-live.mjs
 	find . -path ./$(VENV) -prune -o -type d \( -name __pycache__ -o -name .ipynb_checkpoints \) -print0 | xargs -0 -r rm -rf
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) js/node_modules

@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 _LAZY_MODULES = {"optim", "glm", "datasets", "races", "plots", "jshtml", "animations", "explore", "style",
-                 "symbolic", "figdata", "nets", "approx",
+                 "symbolic", "figdata", "nets", "approx", "live", "jsgen",
                  "montecarlo", "klgeometry", "notebook"}
 _LAZY_ATTRS = {
     "verify_identities": "symbolic",

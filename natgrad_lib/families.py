@@ -163,6 +163,18 @@ class Symbolic:
         """``KL(p_theta || p_theta_q)`` simplified for reading."""
         return _sym.display(self.kl_raw)
 
+    @functools.cached_property
+    def to_base(self) -> tuple[sp.Expr, ...] | None:
+        """The base family's parameters as expressions in ``theta``, composed through every
+        parent; None for a base family, or a family linked to its base numerically only."""
+        return self._family._symbolic_to_base()
+
+    @functools.cached_property
+    def from_base(self) -> tuple[sp.Expr, ...] | None:
+        """``theta`` as expressions in the base family's parameter symbols (its ``symbolic.theta``),
+        when the family reparametrises its base directly and was given the inverse map; else None."""
+        return self._family._symbolic_from_base()
+
     def __repr__(self) -> str:
         return f"<Symbolic {self._family.name}: log p = {self.logpdf}>"
 
@@ -217,12 +229,16 @@ class Family:
     kl : callable, optional
         ``kl(theta_p, theta_q) -> expr``: a hand-written KL where the generic
         expectation cannot be used (a support that depends on theta).
-    base : (callable, callable, callable, callable), optional
-        ``(base_family_factory, to_base, from_base, jacobian)``: a family defined directly in
+    base : (callable, callable, callable, callable[, callable, callable]), optional
+        ``(base_family_factory, to_base, from_base, jacobian[, sym_to_base, sym_from_base])``:
+        a family defined directly in
         its own chart (for its numerical stability) that is another family in other
         coordinates, e.g. Bernoulli in the logit. ``to_base``/``from_base`` are numpy maps of
         shape ``(..., k) -> (..., k)``, ``jacobian`` maps ``(..., k) -> (..., k, k)``. Then :attr:`base`, :meth:`to_base` and :meth:`from_base`
-        lead to that family, as they do for a :meth:`reparametrize`-d one.
+        lead to that family, as they do for a :meth:`reparametrize`-d one. The optional
+        ``sym_to_base(*theta)`` and ``sym_from_base(*base_theta)`` give the same two maps as
+        sympy expressions (for :attr:`Symbolic.to_base` / :attr:`Symbolic.from_base`, from
+        which the browser's formulas are generated).
     description : str
         One line for readers.
 
@@ -251,8 +267,7 @@ class Family:
         features: Callable[[np.ndarray], tuple[np.ndarray, ...]] | None = None,
         moments: Callable[..., Mapping[sp.Expr, sp.Expr]] | None = None,
         kl: Callable[..., sp.Expr] | None = None,
-        base: tuple[Callable[[], "Family"], Callable[[np.ndarray], np.ndarray],
-                    Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]] | None = None,
+        base: tuple[Callable[..., Any], ...] | None = None,
         description: str = "",
     ) -> None:
         self.name = name
@@ -768,6 +783,16 @@ class Family:
         """
         return self if self._base_link is None else self._base_link[0]()
 
+    def _symbolic_to_base(self) -> tuple[sp.Expr, ...] | None:
+        if self._base_link is None or len(self._base_link) < 6:
+            return None   # a base family, or a link to the base given in numpy only
+        return tuple(_as_expr(e, "sym_to_base") for e in self._base_link[4](*self._theta_syms))
+
+    def _symbolic_from_base(self) -> tuple[sp.Expr, ...] | None:
+        if self._base_link is None or len(self._base_link) < 6:
+            return None
+        return tuple(_as_expr(e, "sym_from_base") for e in self._base_link[5](*self.base.symbolic.theta))
+
 
 class Reparametrized(Family):
     """A family in new coordinates ``phi``, with ``theta = g(phi)`` in a base family."""
@@ -825,6 +850,16 @@ class Reparametrized(Family):
     @property
     def base(self) -> Family:
         return self._parent.base
+
+    def _symbolic_to_base(self) -> tuple[sp.Expr, ...] | None:
+        parent_map = self._parent.symbolic.to_base
+        if parent_map is None:
+            return None if self._parent.base is not self._parent else tuple(self._g)
+        sub = dict(zip(self._parent._theta_syms, self._g))
+        return tuple(e.subs(sub, simultaneous=True) for e in parent_map)
+
+    def _symbolic_from_base(self) -> tuple[sp.Expr, ...] | None:
+        return self._from_base if self._parent.base is self._parent else None
 
     def _feature_mean(self, feature: sp.Expr) -> sp.Expr:
         return self._parent._feature_mean(feature).subs(self._sub, simultaneous=True)

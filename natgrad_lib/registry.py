@@ -47,7 +47,9 @@ def _bernoulli_logit() -> Family:
         _BINARY,
         lambda c, shape, rng: rng.random(shape) < expit(c[0]),
         base=(lambda: family("bernoulli"), expit, logit,
-              lambda t: (expit(t) * expit(-t))[..., None]),   # dp/deta = p (1 - p)
+              lambda t: (expit(t) * expit(-t))[..., None],   # dp/deta = p (1 - p)
+              lambda eta: (1 / (1 + sp.exp(-eta)),),           # the same maps in sympy
+              lambda p: (sp.log(p / (1 - p)),)),
         description="Bernoulli in its natural parameter, the logit eta = log(p / (1 - p))",
     )
 

@@ -38,8 +38,8 @@ PALETTE: Final[tuple[str, ...]] = (
     "#000000",
 )
 
-_INK: Final[str] = "#222222"  # text, ticks and spines: near-black on the white background
-_PAPER: Final[str] = "#FFFFFF"  # opaque figure and axes background
+INK: Final[str] = "#222222"  # text, ticks and spines: near-black on the white background
+PAPER: Final[str] = "#FFFFFF"  # opaque figure and axes background
 
 
 def use_style() -> None:
@@ -77,17 +77,17 @@ def use_style() -> None:
             "savefig.dpi": 100,
             "savefig.format": "png",
             # opaque white card with dark ink: readable on light and dark pages
-            "figure.facecolor": _PAPER,
-            "figure.edgecolor": _PAPER,
-            "axes.facecolor": _PAPER,
-            "savefig.facecolor": _PAPER,
-            "savefig.edgecolor": _PAPER,
+            "figure.facecolor": PAPER,
+            "figure.edgecolor": PAPER,
+            "axes.facecolor": PAPER,
+            "savefig.facecolor": PAPER,
+            "savefig.edgecolor": PAPER,
             "savefig.transparent": False,
-            "text.color": _INK,
-            "axes.labelcolor": _INK,
-            "axes.edgecolor": _INK,
-            "xtick.color": _INK,
-            "ytick.color": _INK,
+            "text.color": INK,
+            "axes.labelcolor": INK,
+            "axes.edgecolor": INK,
+            "xtick.color": INK,
+            "ytick.color": INK,
             # colours
             "axes.prop_cycle": cycler(color=list(PALETTE)),
             "image.cmap": "viridis",

@@ -26,7 +26,7 @@ from ._common import contour_levels, plain_log_axis, plain_ticks
 __all__ = ["optimizer_explorer"]
 
 #: Axis labels of the common chart of each chart offered by :func:`optimizer_explorer`.
-_OPT_CHARTS = {
+CHARTS = {
     "gaussian": "(μ, σ)",
     "gaussian_logstd": "(μ, log σ)",
     "gaussian_var": "(μ, σ²)",
@@ -34,7 +34,7 @@ _OPT_CHARTS = {
     "bernoulli": "p",
     "bernoulli_logit": "logit",
 }
-_RULES = ("step size α", "KL budget c")
+RULES = ("step size α", "KL budget c")
 _STOPPED = {"domain": "the next step leaves the parameter domain",
             "singular": "its matrix is not positive definite",
             "failed": "a value is not finite"}
@@ -136,7 +136,7 @@ def optimizer_explorer(
     True
     >>> plt.close(ex.fig)
     """
-    fams = {name: registry.family(name) for name in _OPT_CHARTS}
+    fams = {name: registry.family(name) for name in CHARTS}
     prob = _problems(fams, gaussian_y, bernoulli_y, gaussian_start, bernoulli_start)
     if len(sizes) > 20:
         raise ValueError(f"sizes must offer at most 20 values (frames of the fallback), got {len(sizes)}")
@@ -145,15 +145,15 @@ def optimizer_explorer(
     def update(chart: str, method: str, rule: str, size: float, steps: int) -> None:
         fam = fams[chart]
         gaussian = fam.k == 2
-        kw = {"lr": size} if rule == _RULES[0] else {"kl_budget": size}
+        kw = {"lr": size} if rule == RULES[0] else {"kl_budget": size}
         path = races.chart_path(fam, prob.gy if gaussian else prob.by, prob.g_start if gaussian else prob.b_start,
                                 method, max_iter=steps, target=prob.mle["gaussian" if gaussian else "bernoulli"], **kw)
-        view.draw(path, chart, gaussian, steps, f"C{list(_OPT_CHARTS).index(chart) % 7}")
-        symbol = "α" if rule == _RULES[0] else "c"
-        view.title.set_text(f"{method.replace('_', ' ')} in the chart {_OPT_CHARTS[chart]}, "
+        view.draw(path, chart, gaussian, steps, f"C{list(CHARTS).index(chart) % 7}")
+        symbol = "α" if rule == RULES[0] else "c"
+        view.title.set_text(f"{method.replace('_', ' ')} in the chart {CHARTS[chart]}, "
                             f"{symbol} = {size:g}, {steps} steps")
 
-    controls = {"chart": list(_OPT_CHARTS), "method": list(methods), "rule": list(_RULES),
+    controls = {"chart": list(CHARTS), "method": list(methods), "rule": list(RULES),
                 "size": [float(s) for s in sizes], "steps": [int(s) for s in steps]}
     return CompactExplorer(
         view.fig, update, controls, sweep="size", animated=view.animated,

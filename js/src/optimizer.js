@@ -1,0 +1,217 @@
+// Explorer: one optimiser, one chart, one step rule, drawn in the common chart (chapter 07;
+// the live twin of natgrad_lib.explore.optimizer_explorer; configured by
+// natgrad_lib.live.optimizer). The kernel sends the data, the start and the maximum-likelihood
+// fits; the page runs the loop of natgrad_lib.races.chart_path (optim.optimize with races.RACE_OPTIONS) step for step (gradient ascent with
+// alpha/n, the natural gradient, Newton, the empirical Fisher; a KL budget rescales each step
+// to 1/2 d^T I1 d = c), stopping where a step would leave the domain or a matrix is not
+// positive definite, with the generated formulas of every chart.
+import { contours } from "d3-contour";
+import { families } from "../build/formulas.js";
+import { INK, PALETTE, dropdown, fmtG, frame, panel, resetButton, slider } from "./ui.js";
+
+const EPS = 2.220446049250313e-16;
+const bern = families.bernoulli;
+// the logit chart's link, from the generated formulas: p = exp(log p(1; eta)), eta = log p(1; p) - log p(0; p)
+const LINKED = {
+  bernoulli_logit: {
+    common: "bernoulli",
+    to: (t) => [Math.exp(families.bernoulli_logit.logpdf(1, t))],
+    from: (c) => [bern.logpdf(1, c) - bern.logpdf(0, c)],
+  },
+};
+
+const inside = (fam, t) => t.every((v, i) => Number.isFinite(v) && v > fam.lower[i] && v < fam.upper[i]);
+const commonName = (name) => (LINKED[name] ? LINKED[name].common : families[name].base);
+export function toCommon(name, t) {
+  if (LINKED[name]) return LINKED[name].to(t);
+  const f = families[name];
+  return f.toBase ? f.toBase(t) : t.slice();
+}
+function fromCommon(name, c) {
+  if (LINKED[name]) return LINKED[name].from(c);
+  const f = families[name];
+  return f.fromBase ? f.fromBase(c) : c.slice();
+}
+
+class Singular extends Error {}
+
+// solve M x = g by Cholesky, refusing what optim.solve_spd refuses
+function solveSpd(M, g) {
+  const k = g.length;
+  if (!M.flat().every(Number.isFinite)) throw new Singular("the matrix is not finite");
+  if (k === 1) {
+    if (!(M[0][0] > 0)) throw new Singular("the matrix is not positive definite");
+    return [g[0] / M[0][0]];
+  }
+  const l00 = Math.sqrt(M[0][0]);
+  const l10 = M[1][0] / l00;
+  const l11 = Math.sqrt(M[1][1] - l10 * l10);
+  if (!(M[0][0] > 0 && l11 > 0)) throw new Singular("the matrix is not positive definite");
+  const [dmin, dmax] = [Math.min(l00, l11), Math.max(l00, l11)];
+  if (dmin ** 2 <= k * EPS * dmax ** 2) throw new Singular("the matrix is numerically singular");
+  const z0 = g[0] / l00;
+  const z1 = (g[1] - l10 * z0) / l11;
+  const x1 = z1 / l11;
+  return [(z0 - l10 * x1) / l00, x1];
+}
+
+function sums(fam, y, t) {
+  const k = t.length;
+  const g = new Array(k).fill(0);
+  const H = Array.from({ length: k }, () => new Array(k).fill(0));
+  const E = Array.from({ length: k }, () => new Array(k).fill(0));
+  for (const yi of y) {
+    const s = fam.score(yi, t);
+    const h = fam.hessian(yi, t);
+    for (let a = 0; a < k; a++) {
+      g[a] += s[a];
+      for (let b = 0; b < k; b++) { H[a][b] += h[a][b]; E[a][b] += s[a] * s[b]; }
+    }
+  }
+  return { g, H, E };
+}
+
+function step(fam, y, t, method, alpha) {
+  const n = y.length;
+  const { g, H, E } = sums(fam, y, t);
+  let d;
+  if (method === "gradient") return t.map((v, i) => v + (alpha / n) * g[i]);
+  if (method === "natural") d = solveSpd(fam.fisher(t).map((r) => r.map((v) => n * v)), g);
+  else if (method === "newton") d = solveSpd(H.map((r) => r.map((v) => -v)), g);
+  else d = solveSpd(E, g);
+  return t.map((v, i) => v + alpha * d[i]);
+}
+
+// natgrad_lib.races.chart_path (optim.optimize with races.RACE_OPTIONS): steps of method from theta0, stopping at the domain's edge
+export function run(cfg, chart, method, rule, size, steps) {
+  const fam = families[chart];
+  const y = fam.params.length === 2 ? cfg.gaussian_y : cfg.bernoulli_y;
+  const start = fam.params.length === 2 ? cfg.gaussian_start : [cfg.bernoulli_start];
+  const budget = rule === cfg.rules[1] ? size : null;
+  const alpha = budget === null ? size : 1.0;
+  let theta = fromCommon(chart, start);
+  const thetas = [theta];
+  let status = "max_iter";
+  for (let s = 0; s < steps; s++) {
+    let next;
+    try {
+      next = step(fam, y, theta, method, alpha);
+      if (budget !== null) {
+        const d = next.map((v, i) => v - theta[i]);
+        const I = fam.fisher(theta);
+        let quad = 0;
+        for (let a = 0; a < d.length; a++) for (let b = 0; b < d.length; b++) quad += d[a] * I[a][b] * d[b];
+        next = theta.map((v, i) => v + (quad > 0 ? d[i] * Math.sqrt((2 * budget) / quad) : 0));
+      }
+    } catch (err) {
+      if (err instanceof Singular) { status = "singular"; break; }
+      throw err;
+    }
+    if (!next.every(Number.isFinite)) { status = "failed"; break; }
+    if (!inside(fam, next)) { status = "domain"; break; }
+    theta = next;
+    thetas.push(theta);
+  }
+  const cname = commonName(chart);
+  const common = thetas.map((t) => toCommon(chart, t));
+  const base = families[cname];
+  const target = cname === "gaussian" ? cfg.mle.gaussian : cfg.mle.bernoulli;
+  const kl = common.map((c) => (inside(base, c) ? base.kl(c, target) : Infinity));
+  return { theta: thetas, common, kl, status, nIter: thetas.length - 1 };
+}
+
+export function note(path) {
+  if (path.status === "max_iter") return `KL to the MLE after ${path.nIter} steps: ${fmtG(path.kl[path.kl.length - 1], 2)}`;
+  const reason = { domain: "the next step leaves the parameter domain", singular: "its matrix is not positive definite",
+    failed: "a value is not finite" }[path.status];
+  return `stopped after ${path.nIter} steps:\n${reason}`;
+}
+
+export function render({ model, el }) {
+  const cfg = model.get("config");
+  const ui = frame(el, cfg.title);
+  const on = (name) => (v) => { model.set(name, v); model.save_changes(); };
+  const ctl = {
+    chart: dropdown(ui.controls, { name: "chart", label: "chart", values: cfg.charts, labels: cfg.labels.chart, value: model.get("chart"), onInput: on("chart") }),
+    method: dropdown(ui.controls, { name: "method", label: "method", values: cfg.methods, labels: cfg.labels.method, value: model.get("method"), onInput: on("method") }),
+    rule: dropdown(ui.controls, { name: "rule", label: "rule", values: cfg.rules, labels: cfg.rules, value: model.get("rule"), onInput: on("rule") }),
+    size: slider(ui.controls, { name: "size", label: "size", values: cfg.sizes, labels: cfg.labels.size, value: model.get("size"), onInput: on("size") }),
+    steps: dropdown(ui.controls, { name: "steps", label: "steps", values: cfg.steps, labels: cfg.steps.map(String), value: model.get("steps"), onInput: on("steps") }),
+  };
+  resetButton(ui.controls, () => { for (const [k, v] of Object.entries(cfg.initial)) model.set(k, v); model.save_changes(); });
+  const P = panel(ui.panels, { label: "the path mapped to the common chart" });
+  const K = panel(ui.panels, { ylog: true, label: "KL divergence to the maximum-likelihood fit against the iteration" });
+  // the Gaussian contours of the average log-likelihood, computed once (figdata.loglik_grid)
+  const gfam = families.gaussian;
+  const [gx, gy] = [cfg.g_xlim, cfg.g_ylim];
+  const num = 61;
+  const lin = ([a, b]) => Array.from({ length: num }, (_, i) => a + ((b - a) * i) / (num - 1));
+  const xs = lin(gx);
+  const ys = lin(gy);
+  const ll = [];
+  for (const v of ys) for (const u of xs) {
+    if (!inside(gfam, [u, v])) { ll.push(NaN); continue; }
+    let s = 0;
+    for (const yi of cfg.gaussian_y) s += gfam.logpdf(yi, [u, v]);
+    ll.push(s / cfg.gaussian_y.length);
+  }
+  const finite = ll.filter(Number.isFinite);
+  const top = Math.max(...finite);
+  const gapMax = Math.max(top - Math.min(...finite), 0.05);
+  const levels = Array.from({ length: 12 }, (_, i) => top - 0.02 * (gapMax / 0.02) ** (i / 11)).sort((a, b) => a - b);
+  const filled = ll.map((v) => (Number.isFinite(v) ? v : -1e300));
+  const cont = P.data.append("g").attr("fill", "none").attr("stroke", "#cccccc").attr("stroke-width", 0.7);
+  const contourLines = contours().size([num, num]).thresholds(levels)(filled);
+  let current = null;
+
+  function draw() {
+    const v = Object.fromEntries(Object.keys(ctl).map((k) => [k, model.get(k)]));
+    for (const k of Object.keys(ctl)) ctl[k].set(v[k]);
+    const path = run(cfg, v.chart, v.method, v.rule, v.size, v.steps);
+    const gaussian = families[v.chart].params.length === 2;
+    const colour = PALETTE[cfg.charts.indexOf(v.chart) % 7];
+    const t = path.common.map((_, i) => i);
+    cont.selectAll("*").remove();
+    if (gaussian) {
+      P.setDomain(gx, gy, "μ", "σ");
+      const toData = ([a, b]) => [gx[0] + (a - 0.5) * ((gx[1] - gx[0]) / (num - 1)), gy[0] + (b - 0.5) * ((gy[1] - gy[0]) / (num - 1))];
+      for (const c of contourLines) {
+        cont.append("path").attr("d", c.coordinates.map((poly) => poly.map((ring) => `M${ring.map((p) => { const q = toData(p); return `${P.x(q[0]).toFixed(1)},${P.y(q[1]).toFixed(1)}`; }).join("L")}Z`).join("")).join(""));
+      }
+      P.line("path", path.common, { "stroke-width": 1.6 }).attr("stroke", colour);
+      P.dot("start", cfg.gaussian_start, 3);
+      P.dot("target", cfg.mle.gaussian, 5);
+      P.line("targetline", [], {});
+    } else {
+      P.setDomain([0, v.steps], [0, 1], "iteration t", "p");
+      P.line("path", path.common.map((c, i) => [t[i], c[0]]), { "stroke-width": 1.6 }).attr("stroke", colour);
+      P.dot("start", [0, cfg.bernoulli_start], 3);
+      P.dot("target", [-1e9, -1e9], 0);
+      P.line("targetline", [[0, cfg.mle.bernoulli[0]], [v.steps, cfg.mle.bernoulli[0]]], { stroke: INK, "stroke-dasharray": "1.5 2.5" });
+    }
+    P.outside(gaussian ? [[[-1e12, 1e12], [-1e12, 0]]] : []);
+    P.setTitle(`path mapped to ${gaussian ? "(μ, σ)" : "p"}`);
+    const kl = path.kl.map((x) => Math.max(x, 1e-12));
+    const fin = kl.filter(Number.isFinite);
+    const topK = fin.length ? Math.max(30, 3 * Math.max(...fin)) : 30;
+    K.setDomain([0, v.steps], [1e-10, topK <= 30 ? 30 : 10 ** (3 * Math.ceil(Math.log10(topK) / 3))], "iteration t", "");
+    K.setTitle("KL(p_θt ‖ p_MLE), nats");
+    K.line("kl", kl.map((x, i) => [i, x]), { "stroke-width": 1.6 }).attr("stroke", colour);
+    const symbol = v.rule === cfg.rules[0] ? "α" : "c";
+    ui.readout.textContent = `${v.method.replace("_", " ")} in the chart ${cfg.labels.chart[cfg.charts.indexOf(v.chart)]}, `
+      + `${symbol} = ${fmtG(v.size)}, ${v.steps} steps. ${note(path)}`;
+    current = { ...v, ...path };
+    el.natgradData = current;
+    el.dispatchEvent(new CustomEvent("natgrad:drawn", { bubbles: true }));
+  }
+  K.onHover((x) => {
+    const i = Math.max(0, Math.min(current.kl.length - 1, Math.round(x)));
+    return `iteration ${i}: KL to the MLE ${fmtG(current.kl[i], 4)} nats; ${cfg.labels.chart[cfg.charts.indexOf(current.chart)]} = (${current.theta[i].map((u) => fmtG(u, 4)).join(", ")})`;
+  }, ui.hover);
+  P.onHover((a, b) => `(${fmtG(a, 3)}, ${fmtG(b, 3)})`, ui.hover);
+  for (const k of Object.keys(ctl)) model.on(`change:${k}`, draw);
+  draw();
+  return () => { for (const k of Object.keys(ctl)) model.off(`change:${k}`, draw); };
+}
+
+export default { render };

@@ -1,0 +1,180 @@
+"""The families' formulas printed as JavaScript, for the explorers that compute in the page.
+
+One source of truth: every formula the live explorers evaluate in the browser (log-density,
+score, Hessian, Fisher information, KL divergence, the maps to and from the base chart) is
+printed here from the same sympy expressions that :mod:`natgrad_lib.families` lambdifies for
+numpy, with sympy's JavaScript code printer (:func:`sympy.printing.jscode`) after common
+subexpression elimination. Nothing is typed a second time by hand.
+
+Special functions the printer cannot emit come from maintained npm packages (stdlib-js,
+bundled by esbuild; see ``js/src/special.js``): ``loggamma``/``gamma`` (``gammaln``,
+``gamma``), ``polygamma(0, x)`` (``digamma``) and ``polygamma(1, x)`` (``trigamma``). The
+stable ``LogOnePlusSumExp`` of :mod:`natgrad_lib._sym` is ``lse1`` in the same file.
+
+Run ``python -m natgrad_lib.jsgen OUT.js`` (``make js`` does) to write the ES module.
+
+>>> src = family_js("gaussian")
+>>> "export const gaussian" in src and "kl(p, q)" in src
+True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import sympy as sp
+from sympy.printing.jscode import JavascriptCodePrinter
+
+from . import registry
+
+__all__ = ["family_js", "module_js", "SPECIAL"]
+
+#: sympy functions the printer does not know, and the JavaScript names (js/src/special.js).
+SPECIAL = {"loggamma": "sf.gammaln", "gamma": "sf.gamma", "LogOnePlusSumExp": "sf.lse1"}
+
+
+class _Printer(JavascriptCodePrinter):
+    """sympy's JavaScript printer, with the special functions of :data:`SPECIAL` and
+    ``polygamma(0|1, x)`` printed as ``digamma``/``trigamma``."""
+
+    def __init__(self) -> None:
+        super().__init__({"user_functions": dict(SPECIAL), "strict": True})
+
+    def _print_polygamma(self, expr: sp.Expr) -> str:
+        order, x = expr.args
+        name = {0: "sf.digamma", 1: "sf.trigamma"}.get(int(order)) if order.is_Integer else None
+        if name is None:
+            raise ValueError(f"polygamma of order {order} has no JavaScript implementation")
+        return f"{name}({self._print(x)})"
+
+    def _print_LogOnePlusSumExp(self, expr: sp.Expr) -> str:
+        return f"sf.lse1({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Piecewise(self, expr: sp.Expr) -> str:
+        # (a if c1 else (b if c2 else ...)): sympy's own form, with a NaN for a missing otherwise
+        parts = []
+        for e, c in expr.args:
+            if c == sp.true:
+                parts.append(self._print(e))
+                break
+            parts.append(f"({self._print(c)}) ? ({self._print(e)}) : ")
+        else:
+            parts.append("NaN")
+        return "(" + "".join(parts) + ")"
+
+
+def _body(args: dict[sp.Symbol, str], exprs: Sequence[sp.Expr], shape: str) -> str:
+    """The body of a JavaScript function: shared subexpressions as ``const``, then the result
+    (``"scalar"``, ``"vector"`` or ``"matrix"`` for a k x k list of rows)."""
+    printer = _Printer()
+    exprs = [sp.sympify(e).subs({s: sp.Symbol(n, real=True) for s, n in args.items()}, simultaneous=True)
+             for e in exprs]
+    subs, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("c"), optimizations="basic")
+    lines = [f"    const {sym} = {printer.doprint(val)};" for sym, val in subs]
+    out = [printer.doprint(e) for e in reduced]
+    if shape == "scalar":
+        lines.append(f"    return {out[0]};")
+    elif shape == "vector":
+        lines.append(f"    return [{', '.join(out)}];")
+    else:
+        k = math.isqrt(len(out))
+        rows = ", ".join("[" + ", ".join(out[i * k:(i + 1) * k]) + "]" for i in range(k))
+        lines.append(f"    return [{rows}];")
+    return "\n".join(lines)
+
+
+def _unpack(names: Iterable[str], array: str) -> dict[str, str]:
+    return {n: f"{array}[{i}]" for i, n in enumerate(names)}
+
+
+def family_js(name: str) -> str:
+    """The JavaScript object ``export const <name> = {...}`` of one registered family.
+
+    Its functions take arrays: ``logpdf(y, t)``, ``score(y, t)``, ``hessian(y, t)``
+    (k x k rows), ``fisher(t)``, ``kl(p, q)`` (KL(p_p || p_q)), and for a reparametrized
+    family ``toBase(t)`` and ``fromBase(b)`` (the base family's parameters). ``y`` is a
+    number, or an array for a family with several observation symbols.
+    """
+    fam = registry.family(name)
+    sym = fam.symbolic
+    th = {s: f"t[{i}]" for i, s in enumerate(sym.theta)}
+    ys = ({sym.y[0]: "y"} if len(sym.y) == 1 else {s: f"y[{i}]" for i, s in enumerate(sym.y)})
+    p = {s: f"p[{i}]" for i, s in enumerate(sym.theta)}
+    q = {s: f"q[{i}]" for i, s in enumerate(sym.theta_q)}
+
+    def fn(signature: str, args: dict, exprs, shape: str) -> str:
+        # the symbols stand for array elements: print them as safe names, then bind them
+        names = {s: f"a{i}" for i, s in enumerate(args)}
+        binds = "".join(f"    const a{i} = {args[s]};\n" for i, s in enumerate(args))
+        return f"  {signature} {{\n{binds}{_body(names, exprs, shape)}\n  }},"
+
+    specs = fam.param_specs
+    parts = [
+        f"export const {name} = {{",
+        f"  name: {json.dumps(name)},",
+        f"  params: {json.dumps(list(fam.params))},",
+        f"  lower: [{', '.join(_js_number(s.lower) for s in specs)}],",
+        f"  upper: [{', '.join(_js_number(s.upper) for s in specs)}],",
+        f"  base: {json.dumps(fam.base.name)},",
+        fn("logpdf(y, t)", {**ys, **th}, [sym.logpdf], "scalar"),
+        fn("score(y, t)", {**ys, **th}, list(sym.score), "vector"),
+        fn("hessian(y, t)", {**ys, **th}, list(sym.hessian), "matrix"),
+        fn("fisher(t)", th, list(sym.fisher_raw), "matrix"),
+        fn("kl(p, q)", {**p, **q}, [sym.kl_raw], "scalar"),
+    ]
+    to_b, from_b = sym.to_base, sym.from_base
+    if to_b is not None:
+        parts.append(fn("toBase(t)", th, to_b, "vector"))
+    if from_b is not None:
+        base_th = {s: f"b[{i}]" for i, s in enumerate(fam.base.symbolic.theta)}
+        parts.append(fn("fromBase(b)", base_th, from_b, "vector"))
+    parts.append("};")
+    return "\n".join(parts)
+
+
+def _js_number(x: float) -> str:
+    if math.isinf(x):
+        return "Infinity" if x > 0 else "-Infinity"
+    return repr(float(x))
+
+
+def module_js(names: Sequence[str] | None = None) -> str:
+    """The ES module with every family of ``names`` (default: all registered families)."""
+    names = list(registry.families() if names is None else names)
+    head = ("// Generated by natgrad_lib/jsgen.py from the families' sympy definitions. Do not edit:\n"
+            "// change the family in natgrad_lib and rebuild (make js).\n"
+            "/* eslint-disable */\n"
+            'import * as sf from "../src/special.js";\n')
+    body = "\n\n".join(family_js(n) for n in names)
+    index = "export const families = {" + ", ".join(names) + "};\n"
+    return head + "\n" + body + "\n\n" + index + _style_js()
+
+
+def _style_js() -> str:
+    """The book's palette and ink (:mod:`natgrad_lib.style`), so the page's figures match."""
+    from . import style
+
+    return (f"export const PALETTE = {json.dumps(list(style.PALETTE))};\n"
+            f"export const INK = {json.dumps(style.INK)};\n"
+            f"export const PAPER = {json.dumps(style.PAPER)};\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1:
+        print("usage: python -m natgrad_lib.jsgen OUT.js", file=sys.stderr)
+        return 2
+    out = Path(args[0])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    text = module_js()
+    if not out.exists() or out.read_text() != text:
+        out.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
