@@ -343,14 +343,7 @@ class Family:
         >>> ng.family("gaussian").in_domain([[0.0, 1.0], [0.0, -1.0], [float("nan"), 1.0]])
         array([ True, False, False])
         """
-        arr = as_float_array(theta, "theta")
-        if arr.ndim == 0 and self.k == 1:
-            arr = arr.reshape(1)
-        if arr.ndim == 0 or arr.shape[-1] != self.k:
-            raise ValueError(
-                f"theta must have shape (..., {self.k}) with last axis "
-                f"({', '.join(self.params)}), got shape {arr.shape}"
-            )
+        arr = self._theta_shape(theta, "theta")
         ok = np.all(np.isfinite(arr), axis=-1)
         with np.errstate(invalid="ignore"):
             for i, p in enumerate(self._params):
@@ -492,6 +485,19 @@ class Family:
             }
         )
 
+    def _theta_shape(self, theta: Any, argname: str) -> np.ndarray:
+        """``theta`` as a float array of shape ``(..., k)`` (a scalar is one parameter of a
+        one-parameter family); ValueError naming ``argname`` otherwise. Values are not checked."""
+        arr = as_float_array(theta, argname)
+        if arr.ndim == 0 and self.k == 1:
+            arr = arr.reshape(1)
+        if arr.ndim == 0 or arr.shape[-1] != self.k:
+            raise ValueError(
+                f"{argname} must have shape (..., {self.k}) with last axis "
+                f"({', '.join(self.params)}), got shape {arr.shape}"
+            )
+        return arr
+
     def check_theta(self, theta: Any, argname: str = "theta") -> np.ndarray:
         """Validate parameters: float array ``(..., k)`` inside the domain.
 
@@ -501,14 +507,7 @@ class Family:
         ...
         ValueError: theta sigma must be > 0, got -1.0
         """
-        arr = as_float_array(theta, argname)
-        if arr.ndim == 0 and self.k == 1:
-            arr = arr.reshape(1)
-        if arr.ndim == 0 or arr.shape[-1] != self.k:
-            raise ValueError(
-                f"{argname} must have shape (..., {self.k}) with last axis "
-                f"({', '.join(self.params)}), got shape {arr.shape}"
-            )
+        arr = self._theta_shape(theta, argname)
         require_finite(arr, argname)
         for i, p in enumerate(self._params):
             p.check(arr[..., i], argname)
