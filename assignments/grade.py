@@ -70,6 +70,10 @@ import wire  # noqa: E402
 
 DEFAULT_QUESTION_TIMEOUT = 60.0  # seconds of wall time per code question
 DEFAULT_CELL_TIMEOUT = 60.0  # seconds of wall time per notebook cell
+# Ceiling for a sandbox to start: bubblewrap, Python, and the libraries every assignment imports
+# (numpy, natgrad_lib), loaded by the runner before it says "hello". The cell and question
+# clocks start after that, so a loaded machine's slow imports never eat a student's time.
+SANDBOX_START_TIMEOUT = 300.0
 LIMITS = {
     "memory_bytes": 3 * 2**30,  # address space; numpy and scipy need about 1 GiB of it
     "cpu_seconds": 900,  # CPU time of the whole sandbox, a backstop behind the wall-time limits
@@ -360,6 +364,7 @@ class Sandbox:
         """Run the notebook's cells, skipping any cell that runs past the cell time limit."""
         while True:
             self._spawn()
+            self._await_hello()
             self._send({"op": "cells", "cells": self.cells, "skip": self.skip})
             current = None
             try:
@@ -388,6 +393,18 @@ class Sandbox:
                        if isinstance(err, TimeoutError) else "ended the Python process or broke its output")
                 self.cell_errors[current] = f"this cell {why} and was skipped"
                 self.skip.append(current)
+
+    def _await_hello(self) -> None:
+        """Wait (up to SANDBOX_START_TIMEOUT) for the runner's "hello": it has started and
+        imported the libraries; nothing of the submission has run yet."""
+        try:
+            msg = self._receive(time.monotonic() + SANDBOX_START_TIMEOUT)
+            if msg.get("op") != "hello":
+                raise wire.WireError("unexpected message")
+        except (TimeoutError, EOFError, wire.WireError, OSError) as err:
+            self.kill()
+            said = f": {self.startup_errors[-1000:]}" if self.startup_errors else ""
+            raise NotGradable(f"the sandbox did not start ({type(err).__name__}{said})") from None
 
     def call(self, name: str, args, kwargs, overrides: dict, deadline: float):
         if self.proc is None:

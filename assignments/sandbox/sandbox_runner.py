@@ -132,7 +132,17 @@ def main() -> None:
         os.dup2(null, fd)
     sys.stdin = open(os.devnull)
     sys.modules["otter"] = _fake_otter()
-    Server(rfile, wfd).serve()
+    # The libraries every assignment imports are loaded before the grader's clocks start
+    # (their import time is the machine's, not the student's). An import error is left for
+    # the student's own import cell to raise and report.
+    for name in ("numpy", "natgrad_lib"):
+        try:
+            __import__(name)
+        except Exception:  # noqa: BLE001
+            pass
+    server = Server(rfile, wfd)
+    server.send({"op": "hello"})
+    server.serve()
 
 
 if __name__ == "__main__":
