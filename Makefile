@@ -51,7 +51,8 @@ install: $(STAMP)
 # from their sympy definitions (natgrad_lib/jsgen.py -> js/build/formulas.js), and the one
 # front end (js/src) bundled by esbuild, with d3 and stdlib-js from npm (pinned in
 # js/package-lock.json), into _static/natgrad-live.js (the book's pages) and
-# _static/natgrad-live.mjs (anywidget in a kernel).  Generated, never committed.
+# natgrad_lib/static/natgrad-live.mjs (anywidget in a kernel; package data, so an
+# installed natgrad_lib carries it).  Generated, never committed.
 JS_STAMP := js/node_modules/.installed
 JS_OUT   := _static/natgrad-live.js
 $(JS_STAMP): js/package.json js/package-lock.json
@@ -115,7 +116,7 @@ WHEEL   := dist/wheel/.built
 ASSIGNMENTS := $(patsubst $(MASTERS)/%.ipynb,%,$(wildcard $(MASTERS)/*.ipynb))
 assignments: $(ASSIGNMENTS:%=dist/%/.assigned)
 
-$(WHEEL): pyproject.toml $(shell find natgrad_lib -name '*.py' -o -name '*.csv') $(STAMP)
+$(WHEEL): pyproject.toml $(shell find natgrad_lib -name '*.py' -o -name '*.csv') $(STAMP) $(JS_OUT)
 	rm -rf dist/wheel && $(PY) -m pip wheel --disable-pip-version-check -q --no-deps -w dist/wheel .
 	touch $@
 
@@ -180,7 +181,7 @@ test-mpl-oldest: $(OLDEST)/.installed
 
 # Remove build outputs and caches (keeps .venv; `make distclean` removes it too).
 clean:
-	rm -rf _build .pytest_cache .hypothesis *.egg-info js/build _static/natgrad-live.js _static/natgrad-live.mjs
+	rm -rf _build .pytest_cache .hypothesis *.egg-info js/build _static/natgrad-live.js natgrad_lib/static/natgrad-live.mjs
 	find . -path ./$(VENV) -prune -o -type d \( -name __pycache__ -o -name .ipynb_checkpoints \) -print0 | xargs -0 -r rm -rf
 
 distclean: clean

@@ -6,7 +6,7 @@ initial values. The picture is computed and drawn by one front end, the ES modul
 :mod:`natgrad_lib.jsgen`), through anywidget's ``render({model, el})`` contract:
 
 * in a live kernel, :meth:`LiveExplorer._repr_mimebundle_` shows an anywidget widget whose
-  ``_esm`` is ``_static/natgrad-live.mjs``;
+  ``_esm`` is ``natgrad_lib/static/natgrad-live.mjs`` (package data);
 * in the book (``NATGRAD_STATIC=1``), it emits only ``text/html``: the configuration as JSON
   and the static fallback (the old frame player) inside ``<noscript>``. The page's script
   ``_static/natgrad-live.js`` (the same sources bundled as a classic script, so the book also
@@ -40,15 +40,17 @@ from .explore import option_labels, plain_label
 
 __all__ = ["LiveExplorer", "kl_ball", "kl_ellipse", "score_histogram", "score_cloud", "curvature", "glm_paths", "optimizer", "bundle_path"]
 
-_STATIC = Path(__file__).resolve().parents[1] / "_static"
+_STATIC = Path(__file__).resolve().parents[1] / "_static"   # the book's, in the repository
+_PACKAGE_STATIC = Path(__file__).resolve().parent / "static"   # installed with natgrad_lib
 
 
 def bundle_path(module: bool = True) -> Path:
-    """The built front end: the ES module for anywidget (``module=True``) or the page's script.
+    """The built front end: the ES module for anywidget (``module=True``, shipped inside the
+    package) or the book page's script (``module=False``, in the repository's ``_static``).
 
     Raises ``FileNotFoundError`` naming ``make js`` when it has not been built.
     """
-    path = _STATIC / ("natgrad-live.mjs" if module else "natgrad-live.js")
+    path = _PACKAGE_STATIC / "natgrad-live.mjs" if module else _STATIC / "natgrad-live.js"
     if not path.exists():
         raise FileNotFoundError(f"the live explorers' front end {path} is missing: run `make js` "
                                 "(needs node and npm) in the repository")
@@ -135,9 +137,19 @@ class LiveExplorer:
             if os.environ.get("NATGRAD_STATIC") == "1":
                 bundle["text/html"] = self.static_html()
                 return bundle
+            try:
+                widget = self.widget()
+            except (FileNotFoundError, ImportError) as err:
+                # An install without the built front end (e.g. from git, without node): say
+                # so, and show the frame player instead of failing the cell.
+                bundle["text/plain"] += f": not live here ({err})"
+                player = self._fallback() if self._fallback is not None else ""
+                bundle["text/html"] = (f'<p class="natgrad-live-missing">This explorer is not live here: '
+                                       f"{html.escape(str(err))}</p>{player}")
+                return bundle
         finally:
             self._close_figure()
-        widget_bundle = self.widget()._repr_mimebundle_(include=include, exclude=exclude)
+        widget_bundle = widget._repr_mimebundle_(include=include, exclude=exclude)
         if isinstance(widget_bundle, tuple):
             widget_bundle = widget_bundle[0]
         return {**bundle, **(widget_bundle or {})}

@@ -64,6 +64,27 @@ def test_widget_in_a_kernel(monkeypatch):
         ex.set(size=1.0)
 
 
+def test_the_package_carries_the_front_end():
+    """The ES module anywidget loads is package data (an installed natgrad_lib has it)."""
+    import tomllib
+    from pathlib import Path
+
+    pyproject = tomllib.loads((Path(live.__file__).parents[1] / "pyproject.toml").read_text())
+    assert "static/*.mjs" in pyproject["tool"]["setuptools"]["package-data"]["natgrad_lib"]
+    assert live.bundle_path().parent == Path(live.__file__).parent / "static"
+
+
+def test_without_the_front_end_a_kernel_shows_the_player_and_says_why(monkeypatch, tmp_path):
+    """An install without the built ES module (e.g. from git, without node) must not fail the cell."""
+    monkeypatch.delenv("NATGRAD_STATIC", raising=False)
+    monkeypatch.setattr(live, "_PACKAGE_STATIC", tmp_path)   # nothing built there
+    ex = live.LiveExplorer("kl_ball", {"title": "t"}, {"c": 1.0}, fallback=lambda: "<div>player</div>")
+    bundle = ex._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" not in bundle
+    assert "not live here" in bundle["text/html"] and "make js" in bundle["text/html"]
+    assert bundle["text/html"].endswith("<div>player</div>")
+
+
 @pytest.mark.parametrize("bad, match", [
     (dict(base_theta=[0.5, -1.0], cs=[0.1]), "sigma"),
     (dict(base_theta=[0.5, 0.8], cs=[0.0]), "cs must be"),
