@@ -78,6 +78,37 @@ def test_chapter_in_jupyterlab(server, context, name):
                 labkit.press(kind, control, forward=True)
                 labkit.wait_for_new_image(ex, loads)
                 assert img.get_attribute("src") != src
+        # Live explorers (ng.live): anywidget views drawn in the browser by the same front end as
+        # the book's page; every control (slider, dropdown) redraws the panels.
+        n_live = _count(r"^\s*ng\.live\.\w+\(", source)
+        figures = ch.scope.locator(".jp-OutputArea .natgrad-live-figure")
+        if n_live:
+            figures.nth(n_live - 1).wait_for(timeout=labkit.UPDATE_S * 1000)
+        assert figures.count() == n_live, f"{name}: {figures.count()} live figures, expected {n_live}"
+        for i in range(n_live):
+            fig = figures.nth(i)
+            fig.scroll_into_view_if_needed()
+            panels = fig.locator(".natgrad-live-panels").element_handle()
+            controls = fig.locator(".natgrad-live-controls select, .natgrad-live-controls input[type=range]")
+            assert controls.count() >= 1, f"{name}: live figure {i + 1} has no control"
+            for j in range(controls.count()):
+                control = controls.nth(j)
+                before = panels.inner_html()
+                # (keyboard operation is tested in the book's page: tests/browser/test_live.py;
+                # here the events the front end listens to are sent, as a notebook user's click would)
+                moved = control.evaluate("""(c) => {
+                    const n = c.tagName === 'SELECT' ? c.options.length : Number(c.max) + 1;
+                    if (n < 2) return false;
+                    const i = c.tagName === 'SELECT' ? c.selectedIndex : Number(c.value);
+                    const next = (i + 1) % n;
+                    if (c.tagName === 'SELECT') c.selectedIndex = next; else c.value = String(next);
+                    c.dispatchEvent(new Event(c.tagName === 'SELECT' ? 'change' : 'input', {bubbles: true}));
+                    return true; }""")
+                if not moved:
+                    continue
+                ch.page.wait_for_function("([p, b]) => p.innerHTML !== b", arg=[panels, before],
+                                          timeout=labkit.UPDATE_S * 1000)
+
         # After the controls were moved, the kernel reported nothing either.
         later = [o for o in ch.outputs() if o["output_type"] == "error"
                  or (o["output_type"] == "stream" and o["name"] == "stderr")]
