@@ -80,7 +80,7 @@ def test_chapter_in_jupyterlab(server, context, name):
                 assert img.get_attribute("src") != src
         # Live explorers (ng.live): anywidget views drawn in the browser by the same front end as
         # the book's page; every control (slider, dropdown) redraws the panels.
-        n_live = _count(r"^\s*ng\.live\.\w+\(", source)
+        n_live = _count(r"^\s*(?:display\()?ng\.live\.\w+\(", source)
         figures = ch.scope.locator(".jp-OutputArea .natgrad-live-figure")
         if n_live:
             figures.nth(n_live - 1).wait_for(timeout=labkit.UPDATE_S * 1000)
