@@ -67,11 +67,21 @@ class _Printer(JavascriptCodePrinter):
         return "(" + "".join(parts) + ")"
 
 
+def _expr(e: object) -> sp.Basic:
+    """A sympy object of a family's definition, or a plain number; never a string (nothing here
+    is parsed: sympify would evaluate a string)."""
+    if isinstance(e, sp.Basic):
+        return e
+    if isinstance(e, (bool, str)) or not isinstance(e, (int, float)):
+        raise TypeError(f"expected a sympy expression or a number, got {type(e).__name__}: {e!r}")
+    return sp.Integer(e) if isinstance(e, int) else sp.Float(e)
+
+
 def _body(args: dict[sp.Symbol, str], exprs: Sequence[sp.Expr], shape: str) -> str:
     """The body of a JavaScript function: shared subexpressions as ``const``, then the result
     (``"scalar"``, ``"vector"`` or ``"matrix"`` for a k x k list of rows)."""
     printer = _Printer()
-    exprs = [sp.sympify(e).subs({s: sp.Symbol(n, real=True) for s, n in args.items()}, simultaneous=True)
+    exprs = [_expr(e).subs({s: sp.Symbol(n, real=True) for s, n in args.items()}, simultaneous=True)
              for e in exprs]
     subs, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("c"), optimizations="basic")
     lines = [f"    const {sym} = {printer.doprint(val)};" for sym, val in subs]

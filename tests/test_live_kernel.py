@@ -111,3 +111,27 @@ def test_curvature_draws_as_the_library():
     seed = int(np.random.default_rng(2024).integers(2**32))
     y = ng.family("gaussian").sample(np.array([0.0, 2.0]), 5, np.random.default_rng(seed))
     np.testing.assert_array_equal(0.0 + 2.0 * np.asarray(ex.config["z"]), y)
+
+
+@pytest.mark.parametrize("module", [True, False])
+def test_the_built_front_end_evaluates_no_string(module):
+    """The bundles (ours, d3, stdlib-js) never evaluate a string as code: no eval, no Function
+    constructor, no string timers. (Their ``.exec(`` calls are RegExp.prototype.exec.)"""
+    try:
+        text = live.bundle_path(module=module).read_text(encoding="utf-8")
+    except FileNotFoundError as err:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true: {err}")
+        pytest.skip(str(err))
+    for pattern in (r"\beval\s*\(", r"\bnew\s+Function\b", r"(?<![.\w])Function\s*\(",
+                    r"\bset(?:Timeout|Interval)\(\s*[\"'`]"):
+        assert not re.search(pattern, text), pattern
+    for m in re.finditer(r"(\w+)\.exec\(", text):   # every exec is a RegExp's
+        assert re.search(rf"\b{re.escape(m.group(1))}\s*=\s*(?:/|new RegExp\()", text), m.group(0)
+
+
+def test_code_generation_parses_no_string():
+    from natgrad_lib import jsgen
+
+    with pytest.raises(TypeError, match="never|expected a sympy expression"):
+        jsgen._expr("__import__('os')")
