@@ -187,7 +187,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
                   f"{stats['screenshots']}")
     tr.write_line(f"math elements:  {stats['math']} (mjx-container: {stats['mjx']})")
     tr.write_line(f"animations:     {stats['animations']} played from the keyboard   static fallbacks: "
-                  f"{stats['fallbacks']}   widget views: {stats['widgets']}")
+                  f"{stats['fallbacks']}   widget views: {stats['widgets']}   live explorers started: {stats.get('live', 0)}")
     tr.write_line(f"images:         {stats['images']}   internal links checked: {stats['links']}")
     tr.write_line(f"axe-core:       {stats['axe_runs']} runs (every page, light mode: all rules; dark mode: "
                   "colour rules); critical and serious violations fail their page")

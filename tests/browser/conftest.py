@@ -143,7 +143,7 @@ def browser_stats() -> dict:
     return STATS
 
 
-STATS: dict = {"pages": 0, "math": 0, "mjx": 0, "animations": 0, "fallbacks": 0, "widgets": 0, "links": 0,
+STATS: dict = {"pages": 0, "math": 0, "mjx": 0, "animations": 0, "fallbacks": 0, "widgets": 0, "live": 0, "links": 0,
                "images": 0, "axe_runs": 0, "axe_other": {}}
 
 

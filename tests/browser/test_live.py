@@ -1,9 +1,9 @@
 """The live explorers in the built book: they start, follow every control, and show the
 library's numbers.
 
-Every chapter page is opened in headless Chromium (offline, served from 127.0.0.1). Each
-``<div class="natgrad-live">`` must have started (``data-state="live"``, no console error).
-For each explorer of :data:`CHECKS`, every control is moved, from the keyboard and with the
+The pages are opened in headless Chromium (offline, served from 127.0.0.1). That every
+``<div class="natgrad-live">`` of every page starts (``data-state="live"``, no console error)
+is checked by tests/browser/test_pages.py, which opens every page anyway. For each explorer of :data:`CHECKS`, every control is moved, from the keyboard and with the
 pointer; after each change the test waits for the explorer's ``natgrad:drawn`` event (no fixed
 waits), checks that the picture changed, and compares the numbers behind it (curves, read-out)
 with natgrad_lib's for the same settings. It also checks the reset button, the hover read-out,
@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
-from natgrad_pages import ALLOWED_PROBLEMS, HTML_ROOT
+from natgrad_pages import ALLOWED_PROBLEMS
 
 import natgrad_lib as ng
 from natgrad_lib.klgeometry import fisher_directions, fisher_ellipse, kl_contour
@@ -38,14 +37,6 @@ COUNT_JS = """() => {
 
 def _allowed(text: str) -> bool:
     return any(pattern in text for pattern, _reason in ALLOWED_PROBLEMS)
-
-
-def _pages() -> list[str]:
-    return sorted(str(p.relative_to(HTML_ROOT)) for p in (HTML_ROOT / "chapters").glob("*.html"))
-
-
-def _live_pages() -> list[str]:
-    return [p for p in _pages() if 'class="natgrad-live"' in (HTML_ROOT / p).read_text()]
 
 
 @pytest.fixture
@@ -70,18 +61,8 @@ def _changed(page, before: int, action) -> None:
     page.wait_for_function("n => window.__natgradDrawn > n", arg=before)
 
 
-# ------------------------------------------------------------------ every explorer starts
-
-
-def test_live_explorers_start(html_root: Path, base_url: str, page) -> None:
-    pages = _live_pages()
-    assert pages, "no chapter holds a live explorer"
-    for path in pages:
-        _open(page, base_url + path)
-        states = page.eval_on_selector_all(".natgrad-live", "els => els.map(e => e.dataset.state)")
-        assert states and all(s == "live" for s in states), f"{path}: {states}"
-        assert page.locator(".natgrad-live svg").count() >= 1
-    assert not page.errors, page.errors
+# That every explorer of every page starts (data-state="live", with its figure) is checked by
+# tests/browser/test_pages.py::test_page, which opens every page anyway.
 
 
 # ------------------------------------------------------------------ chapter 04: the KL ball

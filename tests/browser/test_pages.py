@@ -106,6 +106,46 @@ STRIP_MATH_JS = r"""
   return math.length;
 }
 """
+# Syntax highlighting is most of what is left (about 3,700 of 5,900 elements in chapter 01:
+# one <span> per token), and color-contrast, the one slow rule (about 1 ms per element, 80 %
+# of axe's time), would check every token. A token's verdict depends only on its CSS: its
+# Pygments class (the same rules in light and dark mode), the colour, background, size and
+# weight it ends up with, and the kind of block it sits in. So only the first token of each
+# such kind is kept as it is; every later one is turned back into plain text of its block,
+# which keeps the block's own colour, itself checked.
+DEDUPE_CODE_TOKENS_JS = r"""
+() => {
+  const transparent = 'rgba(0, 0, 0, 0)';
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const bg = getComputedStyle(el).backgroundColor;
+      if (bg !== transparent) return bg;
+    }
+    return 'none';
+  };
+  const seen = new Set();
+  let flattened = 0;
+  for (const span of document.querySelectorAll('div.highlight pre span')) {
+    if (span.children.length) continue;
+    if (!span.textContent.trim()) {  // white space: no contrast to check
+      span.replaceWith(document.createTextNode(span.textContent));
+      flattened += 1;
+      continue;
+    }
+    const style = getComputedStyle(span);
+    const block = span.closest('div[class*="highlight-"]');
+    const key = [span.className, block ? block.className : '', span.closest('.cell_output') ? 'output' : 'input',
+                 style.color, background(span), style.fontSize, style.fontWeight, style.opacity].join('|');
+    if (seen.has(key)) {
+      span.replaceWith(document.createTextNode(span.textContent));
+      flattened += 1;
+    } else {
+      seen.add(key);
+    }
+  }
+  return flattened;
+}
+"""
 # pydata-sphinx-theme gives every scrollable code block, output and table a tab stop
 # (tabindex 0, so a keyboard can scroll it) and takes it away from the others, 300 ms after
 # the last change to the page (debounced). Resolves once that state matches the layout, so
@@ -118,6 +158,9 @@ TAB_STOPS_SETTLED_JS = r"""
 # axe-core impacts: these fail the page; the others are listed in the gate's summary.
 FAILING_IMPACTS = ("critical", "serious")
 
+# Every live explorer (js/src) sets data-state on its host once it has mounted ("live") or
+# given up and shown its fallback.
+LIVE_SETTLED_JS = "() => [...document.querySelectorAll('.natgrad-live')].every(e => e.dataset.state)"
 # Runs in the page once READY_JS resolved: measures.
 INSPECT_JS = r"""
 async () => {
@@ -181,6 +224,9 @@ async () => {
       'script[type="application/vnd.jupyter.widget-view+json"]').length
       + (document.querySelector('script[type="application/vnd.jupyter.widget-view+json"]')
          ? 0 : document.querySelectorAll('.jupyter-widgets').length);
+  out.live = [...document.querySelectorAll('.natgrad-live')].map(el => ({
+    kind: el.dataset.kind || '?', state: el.dataset.state || '', svg: !!el.querySelector('svg'),
+  }));
   return out;
 }
 """
@@ -299,6 +345,10 @@ def test_page(page_path: str, base_url: str, browser_context, browser_stats: dic
             page.evaluate(READY_JS, CEILING_MS)
         except PlaywrightError as exc:
             problems.append(f"page never got ready: {_short(str(exc).splitlines()[0], 200)}")
+        try:  # every live explorer has started, or failed and said so (data-state)
+            page.wait_for_function(LIVE_SETTLED_JS)
+        except PlaywrightError:
+            problems.append("a live explorer never started (no data-state)")
         info = page.evaluate(INSPECT_JS)
 
         # A page is never blank.
@@ -329,6 +379,10 @@ def test_page(page_path: str, base_url: str, browser_context, browser_stats: dic
                 problems.append(f"static fallback not visible: {fb['html']!r}")
             if not (fb["animation"] or fb["image"]):
                 problems.append(f"static fallback holds no animation and no loaded <img>: {fb['html']!r}")
+        for live in info["live"]:  # computed and drawn in the page (tests/browser/test_live.py moves them)
+            if live["state"] != "live" or not live["svg"]:
+                problems.append(f"live explorer {live['kind']} is {live['state'] or 'not started'}"
+                                f"{'' if live['svg'] else ', without its figure'}")
         if info["widgets"] and not info["fallbacks"]:
             problems.append(f"{info['widgets']} ipywidgets views but no .natgrad-static-fallback element")
 
@@ -341,6 +395,7 @@ def test_page(page_path: str, base_url: str, browser_context, browser_stats: dic
 
         # Accessibility (axe-core) in light and dark mode; animations are paused by now.
         page.evaluate(STRIP_MATH_JS)
+        page.evaluate(DEDUPE_CODE_TOKENS_JS)
         for mode in MODES:
             page.evaluate(THEME_JS, mode)
             try:
@@ -367,6 +422,7 @@ def test_page(page_path: str, base_url: str, browser_context, browser_stats: dic
     browser_stats["animations"] += animations
     browser_stats["fallbacks"] += len(info["fallbacks"])
     browser_stats["widgets"] += info["widgets"]
+    browser_stats["live"] += len(info["live"])
     if problems:
         pytest.fail(f"{page_path}: {len(problems)} problem(s)\n  " + "\n  ".join(problems), pytrace=False)
 
