@@ -18,9 +18,13 @@ and compares with natgrad_lib:
   against scipy's); for the exact formulas it is 5e-15 (categorical_softmax's natural
   direction). The bound holds with five orders of magnitude to spare.
 
-It also checks the generic linear algebra of the page (``numerics.solveSpd``) against
-:func:`natgrad_lib.optim.solve_spd`: the same solutions, and the same refusals of matrices
-that are not finite, not positive definite or numerically singular.
+It also checks the generic parts of the page against the library: the linear algebra
+(``numerics.solveSpd`` against :func:`natgrad_lib.optim.solve_spd`: the same solutions, and
+the same refusals of matrices that are not finite, not positive definite or numerically
+singular), and the optimiser loop of chapter 07's explorer (``optimizer.run`` against
+:func:`natgrad_lib.races.chart_path`) for every chart, method and step rule, with step sizes
+up to 5 that end paths at the domain's edge and at singular matrices: the same status and the
+same iterates.
 
 Chromium (``/usr/bin/chromium``), the playwright package and the built bundle (``make js``)
 are needed; without them the test is skipped locally and fails under CI=true.
@@ -65,6 +69,10 @@ EVALUATE = r"""(cases) => {
     });
     out[name] = r;
   }
+  out.paths = cases.paths.map(([chart, method, rule, size, steps]) => {
+    const r = window.natgradLive.optimizerRun(cases.optimizer, chart, method, rule, size, steps);
+    return { theta: r.theta, common: r.common, status: r.status };
+  });
   out.solve = cases.solve.map(([M, g]) => {
     try { return { x: numerics.solveSpd(M, g) }; } catch (e) {
       return { refused: e instanceof numerics.Singular, message: String(e.message) };
@@ -121,6 +129,18 @@ def _cases(rng: np.random.Generator) -> tuple[dict, dict]:
     return cases, expected
 
 
+def _optimizer_cases() -> tuple[dict, list]:
+    """chapter 07's explorer configuration on fresh data, and every (chart, method, rule,
+    size, steps) to run: sizes 0.3, 1.5 and 5 end 63 paths at the domain's edge and 22 at a
+    singular matrix, and let 59 run their 25 steps."""
+    rng = np.random.default_rng(3)
+    y, y_bern = rng.normal(1.5, 0.5, 25), (rng.random(15) < 0.85).astype(float)
+    cfg = ng.live.optimizer(y, y_bern, sizes=(0.3, 1.5, 5.0), steps=(25,), fallback=False).config
+    runs = [[chart, method, rule, size, 25] for chart in cfg["charts"] for method in cfg["methods"]
+            for rule in cfg["rules"] for size in cfg["sizes"]]
+    return cfg, runs
+
+
 def _solve_cases() -> list[tuple[list, list]]:
     """Matrices for numerics.solveSpd: positive definite (1 x 1, 2 x 2, 3 x 3), indefinite,
     singular, numerically singular, and not finite."""
@@ -160,6 +180,7 @@ def evaluated():
         pytest.fail("js/build/formulas.js is not the current jsgen output: run `make js`")
     cases, expected = _cases(np.random.default_rng(20261206))
     solves = _solve_cases()
+    cfg, runs = _optimizer_cases()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, headless=True,
                                      args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
@@ -169,10 +190,12 @@ def evaluated():
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.set_content("<!doctype html><html><head></head><body></body></html>")
             page.add_script_tag(path=str(BUNDLE))
-            got = page.evaluate(EVALUATE, {"families": cases, "solve": [list(c) for c in solves]})
+            got = page.evaluate(EVALUATE, {"families": cases, "solve": [list(c) for c in solves],
+                                           "optimizer": cfg, "paths": runs})
             assert not errors, errors
         finally:
             browser.close()
+    got["optimizer"], got["runs"] = cfg, runs
     return got, expected, solves
 
 
@@ -208,6 +231,29 @@ def test_solve_spd_matches_the_library(evaluated):
             assert str(err).split(":")[0].split(" is ")[1] in res["message"], (matrix, res["message"], str(err))
         else:
             np.testing.assert_allclose(res["x"], want, rtol=RTOL, atol=ATOL, err_msg=str(matrix))
+
+
+def test_optimizer_loop_matches_chart_path(evaluated):
+    """The page's loop stops where optimize stops, with the same status, on the same iterates."""
+    from natgrad_lib import races
+
+    got, _, _ = evaluated
+    cfg = got["optimizer"]
+    statuses = []
+    for (chart, method, rule, size, steps), res in zip(got["runs"], got["paths"]):
+        fam = ng.family(chart)
+        gaussian = fam.k == 2
+        kw = {"lr": size} if rule == cfg["rules"][0] else {"kl_budget": size}
+        want = races.chart_path(fam, cfg["gaussian_y"] if gaussian else cfg["bernoulli_y"],
+                                cfg["gaussian_start"] if gaussian else [cfg["bernoulli_start"]], method,
+                                max_iter=steps, **kw)
+        where = f"{chart} {method} {rule} {size}"
+        assert res["status"] == want.status, (where, res["status"], want.status)
+        # a long path amplifies rounding (as in tests/browser/test_live.py), hence rtol 1e-7
+        np.testing.assert_allclose(_array(res["theta"]), want.theta, rtol=1e-7, atol=1e-10, err_msg=where)
+        np.testing.assert_allclose(_array(res["common"]), want.theta_base, rtol=1e-7, atol=1e-10, err_msg=where)
+        statuses.append(want.status)
+    assert {"max_iter", "domain", "singular"} <= set(statuses), sorted(set(statuses))
 
 
 def test_every_chart_has_its_maps():

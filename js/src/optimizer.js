@@ -29,21 +29,30 @@ function fromCommon(name, c) {
   return f.fromBase ? f.fromBase(c) : c.slice();
 }
 
-// sums over the observations: the gradient, the Hessian and the empirical Fisher
+// A value the library's family refuses to hand back (families._guard: NaN or an infinity in
+// a score, Hessian, Fisher information or log-density): optimize stops with "failed" (or
+// "domain" at the next point), as the page does.
+class NotFinite extends Error {}
+function finite(values, what) {
+  if (!values.flat().every(Number.isFinite)) throw new NotFinite(`${what} is not finite`);
+  return values;
+}
+
+// sums over the observations: the gradient, and the negative Hessian or the empirical Fisher
 function sums(fam, y, t, method) {
   const k = t.length;
   const g = new Array(k).fill(0);
   const M = Array.from({ length: k }, () => new Array(k).fill(0));
   for (const yi of y) {
-    const s = fam.score(yi, t);
-    const h = method === "newton" ? fam.hessian(yi, t) : null;
+    const s = finite(fam.score(yi, t), "score");
+    const h = method === "newton" ? finite(fam.hessian(yi, t), "hessian") : null;
     for (let a = 0; a < k; a++) {
       g[a] += s[a];
       if (method === "newton") for (let b = 0; b < k; b++) M[a][b] -= h[a][b];
       else if (method === "empirical_fisher") for (let b = 0; b < k; b++) M[a][b] += s[a] * s[b];
     }
   }
-  return { g, M };
+  return { g: finite(g, "grad(theta)"), M };
 }
 
 // optim._direction with average=True: the direction d for a unit step on l / n
@@ -52,8 +61,24 @@ function direction(fam, y, t, method) {
   const { g, M } = sums(fam, y, t, method);
   const gAvg = g.map((v) => v / n);
   if (method === "gradient") return gAvg;
-  if (method === "natural") return naturalDirection(fam, t, gAvg);   // I1^{-1} (g / n): generated
+  if (method === "natural") {
+    finite(fam.fisher(t), "fisher");
+    return naturalDirection(fam, t, gAvg);   // I1^{-1} (g / n): generated
+  }
   return solveSpd(M, g);   // (-H)^{-1} g or (sum s s^T)^{-1} g: the same for l and l / n
+}
+
+// optim._new_loglik: the log-likelihood at the next point, where the family refuses a
+// non-finite log-density (a "domain" stop) and a sum that overflows is "failed"
+function nextStatus(fam, y, t) {
+  if (!inside(fam, t)) return "domain";
+  let ll = 0;
+  for (const yi of y) {
+    const v = fam.logpdf(yi, t);
+    if (!Number.isFinite(v)) return "domain";
+    ll += v;
+  }
+  return Number.isFinite(ll) ? null : "failed";
 }
 
 // natgrad_lib.races.chart_path (optim.optimize with races.RACE_OPTIONS): steps of method from theta0, stopping at the domain's edge
@@ -71,7 +96,7 @@ export function run(cfg, chart, method, rule, size, steps) {
     try {
       let d = direction(fam, y, theta, method);
       if (budget !== null) {
-        const I = fam.fisher(theta);
+        const I = finite(fam.fisher(theta), "fisher");
         let quad = 0;
         for (let a = 0; a < d.length; a++) for (let b = 0; b < d.length; b++) quad += d[a] * I[a][b] * d[b];
         d = d.map((v) => (quad > 0 ? v * Math.sqrt((2 * budget) / quad) : 0));
@@ -79,10 +104,11 @@ export function run(cfg, chart, method, rule, size, steps) {
       next = theta.map((v, i) => v + alpha * d[i]);
     } catch (err) {
       if (err instanceof Singular) { status = "singular"; break; }
+      if (err instanceof NotFinite) { status = "failed"; break; }
       throw err;
     }
-    if (!next.every(Number.isFinite)) { status = "failed"; break; }
-    if (!inside(fam, next)) { status = "domain"; break; }
+    const stop = nextStatus(fam, y, next);
+    if (stop !== null) { status = stop; break; }
     theta = next;
     thetas.push(theta);
   }
