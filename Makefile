@@ -21,7 +21,7 @@ TEST_ENV := MPLBACKEND=Agg
 # build tests and the otter assignments each stay on one worker; the rest spreads over both.
 XDIST    ?= -n 2 --dist loadscope
 
-.PHONY: book js test test-fast lint serve bench clean distclean install assignments grade pdfs lab lab-install test-lab test-mpl-oldest
+.PHONY: book site js test test-fast lint serve bench clean distclean install assignments grade pdfs lab lab-install test-lab test-mpl-oldest
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -119,6 +119,14 @@ assignments: $(ASSIGNMENTS:%=dist/%/.assigned)
 $(WHEEL): pyproject.toml $(shell find natgrad_lib -name '*.py' -o -name '*.csv') $(STAMP) $(JS_OUT)
 	rm -rf dist/wheel && $(PY) -m pip wheel --disable-pip-version-check -q --no-deps -w dist/wheel .
 	touch $@
+
+# The site to publish (.github/workflows/publish.yml): the book, plus the natgrad_lib wheel
+# in _build/html/wheels/. The wheel holds the explorers' built front end (package data that a
+# git install lacks), and the downloaded notebooks' first cell installs it in Colab
+# (_ext/launch_notebooks.py: wheel_url).
+SITE_WHEELS := _build/html/wheels
+site: book $(WHEEL)
+	rm -rf $(SITE_WHEELS) && mkdir -p $(SITE_WHEELS) && cp dist/wheel/natgrad_lib-*.whl $(SITE_WHEELS)/
 
 dist/%/.assigned: $(MASTERS)/%.ipynb $(WHEEL) assignments/release.py $(STAMP)
 	rm -rf dist/$*

@@ -26,7 +26,7 @@ def loop_mc(fam: ng.Family, theta: np.ndarray, y: np.ndarray) -> dict[str, np.nd
     """The same estimates as mc_check, one sample at a time (the naive baseline)."""
     k = fam.k
     num = fam._num  # the same generated scalar functions mc_check uses, without validation
-    feats = fam._features_fn(y) if fam._features_fn else (y,)
+    feats = fam.features(y, theta)
     sum_s = np.zeros(k)
     sum_ss = np.zeros((k, k))
     sum_h = np.zeros((k, k))

@@ -513,6 +513,25 @@ class Family:
             p.check(arr[..., i], argname)
         return arr
 
+    def features(self, y: Any, theta: Any = None) -> tuple[np.ndarray, ...]:
+        """The values of the observation symbols ``symbolic.y`` for the observations ``y``.
+
+        One array per symbol, each of the shape of ``y``: ``(y,)`` for a family with one
+        observation symbol, the indicators of the classes 1, ..., K - 1 for
+        ``categorical_softmax``. These are the arguments the generated formulas take (the
+        lambdified numpy functions, and the JavaScript of :mod:`natgrad_lib.jsgen`).
+        ``y`` is validated against the support first (give ``theta`` for a family whose
+        support depends on it, such as ``uniform``).
+
+        >>> import natgrad_lib as ng
+        >>> ng.family("categorical_softmax").features([0, 2])
+        (array([0., 0.]), array([0., 1.]))
+        >>> ng.family("poisson").features([3, 1])
+        (array([3., 1.]),)
+        """
+        yy = self.check_y(y, None if theta is None else self.check_theta(theta))
+        return tuple(self._features_fn(yy)) if self._features_fn else (yy,)
+
     def check_y(self, y: Any, theta: np.ndarray | None = None) -> np.ndarray:
         """Validate observations against the support (and theta, if it depends on it)."""
         arr = as_float_array(y, "y")
@@ -556,8 +575,8 @@ class Family:
         th = self.check_theta(theta)
         yy = self.check_y(y, th)
         shape = broadcast_shape({"y": yy.shape, "theta[..., 0]": th.shape[:-1]})
-        feats = self._features_fn(yy) if self._features_fn else (yy,)
-        return tuple(feats), tuple(np.moveaxis(th, -1, 0)), shape
+        feats = tuple(self._features_fn(yy)) if self._features_fn else (yy,)
+        return feats, tuple(np.moveaxis(th, -1, 0)), shape
 
     #: The per-observation quantities :meth:`evaluate` computes.
     QUANTITIES = ("logpdf", "score", "hessian")

@@ -1,10 +1,14 @@
 """The families' formulas printed as JavaScript, for the explorers that compute in the page.
 
 One source of truth: every formula the live explorers evaluate in the browser (log-density,
-score, Hessian, Fisher information, KL divergence, the maps to and from the base chart) is
-printed here from the same sympy expressions that :mod:`natgrad_lib.families` lambdifies for
-numpy, with sympy's JavaScript code printer (:func:`sympy.printing.jscode`) after common
-subexpression elimination. Nothing is typed a second time by hand.
+score, Hessian, Fisher information, KL divergence, the maps to and from the base chart, and
+the natural-gradient direction I(θ)⁻¹ g with the pivots of I(θ) that decide whether it may be
+taken) is printed here from the same sympy expressions that :mod:`natgrad_lib.families`
+lambdifies for numpy, with sympy's JavaScript code printer (:func:`sympy.printing.jscode`)
+after common subexpression elimination. Nothing is typed a second time by hand: the page's
+optimisers (``js/src/optimizer.js``, ``js/src/numerics.js``) keep only the generic algorithm
+(the loop, the step rules, a Cholesky solve for the data-dependent Newton and empirical-Fisher
+matrices, the refusal rules of :func:`natgrad_lib.optim.solve_spd`).
 
 Special functions the printer cannot emit come from maintained npm packages (stdlib-js,
 bundled by esbuild; see ``js/src/special.js``): ``loggamma``/``gamma`` (``gammaln``,
@@ -20,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import sys
@@ -31,7 +36,7 @@ from sympy.printing.jscode import JavascriptCodePrinter
 
 from . import registry
 
-__all__ = ["family_js", "module_js", "SPECIAL"]
+__all__ = ["family_js", "module_js", "natural_direction", "fisher_pivots", "SPECIAL"]
 
 #: sympy functions the printer does not know, and the JavaScript names (js/src/special.js).
 SPECIAL = {"loggamma": "sf.gammaln", "gamma": "sf.gamma", "LogOnePlusSumExp": "sf.lse1"}
@@ -97,6 +102,73 @@ def _body(args: dict[sp.Symbol, str], exprs: Sequence[sp.Expr], shape: str) -> s
     return "\n".join(lines)
 
 
+#: Simplify an expression only up to this many operations (sympy's count_ops): the natural
+#: direction of categorical_softmax (230 operations) takes minutes to simplify and gains little.
+_SIMPLIFY_MAX_OPS = 60
+
+
+def _tidy(e: sp.Expr) -> sp.Expr:
+    """``sympy.simplify(e)`` where that is cheap and makes ``e`` shorter; else ``e`` itself."""
+    ops = sp.count_ops(e)
+    if ops > _SIMPLIFY_MAX_OPS:
+        return e
+    s = sp.simplify(e)
+    return s if sp.count_ops(s) <= ops else e
+
+
+def _fisher_matrix(name: str) -> sp.Matrix:
+    return sp.Matrix(registry.family(name).symbolic.fisher_raw)
+
+
+def direction_symbols(k: int) -> tuple[sp.Symbol, ...]:
+    """The symbols g0, ..., g(k-1) of a gradient, in :func:`natural_direction`."""
+    return tuple(sp.Symbol(f"g{i}", real=True) for i in range(k))
+
+
+@functools.lru_cache(maxsize=None)
+def natural_direction(name: str) -> tuple[sp.Expr, ...]:
+    """The natural-gradient direction I(θ)⁻¹ g of the family ``name``, in closed form.
+
+    I(θ) is the Fisher information of one observation (``symbolic.fisher_raw``) and g the
+    symbols of :func:`direction_symbols`; the linear system is solved symbolically (LU, no row
+    exchanges) and each component simplified where that is cheap (:func:`_tidy`).
+
+    >>> import sympy as sp
+    >>> mu, sigma = registry.family("gaussian").symbolic.theta
+    >>> g0, g1 = direction_symbols(2)
+    >>> natural_direction("gaussian") == (g0 * sigma**2, g1 * sigma**2 / 2)
+    True
+    """
+    fisher = _fisher_matrix(name)
+    g = sp.Matrix(direction_symbols(fisher.shape[0]))
+    return tuple(_tidy(e) for e in fisher.LUsolve(g))
+
+
+@functools.lru_cache(maxsize=None)
+def fisher_pivots(name: str) -> tuple[sp.Expr, ...]:
+    """The pivots d_1, ..., d_k of I(θ) = L diag(d) Lᵀ (L unit lower triangular), in closed form.
+
+    They are the squares of the diagonal of I(θ)'s Cholesky factor, so I(θ) is positive
+    definite if and only if every pivot is > 0, and min d / max d is the quantity
+    :func:`natgrad_lib.optim.solve_spd` compares with k · machine epsilon to call a matrix
+    numerically singular. The page tests them before it takes the direction of
+    :func:`natural_direction`.
+
+    >>> fisher_pivots("gaussian_var")
+    (1/var, 1/(2*var**2))
+    """
+    a = _fisher_matrix(name)
+    k = a.shape[0]
+    pivots = []
+    for j in range(k):   # Gaussian elimination without row exchanges
+        pivots.append(a[j, j])
+        for i in range(j + 1, k):
+            f = a[i, j] / a[j, j]
+            for c in range(j, k):
+                a[i, c] -= f * a[j, c]
+    return tuple(_tidy(e) for e in pivots)
+
+
 def _unpack(names: Iterable[str], array: str) -> dict[str, str]:
     return {n: f"{array}[{i}]" for i, n in enumerate(names)}
 
@@ -105,9 +177,12 @@ def family_js(name: str) -> str:
     """The JavaScript object ``export const <name> = {...}`` of one registered family.
 
     Its functions take arrays: ``logpdf(y, t)``, ``score(y, t)``, ``hessian(y, t)``
-    (k x k rows), ``fisher(t)``, ``kl(p, q)`` (KL(p_p || p_q)), and for a reparametrized
-    family ``toBase(t)`` and ``fromBase(b)`` (the base family's parameters). ``y`` is a
-    number, or an array for a family with several observation symbols.
+    (k x k rows), ``fisher(t)``, ``kl(p, q)`` (KL(p_p || p_q)), ``natural(t, g)`` (the
+    natural-gradient direction I(t)⁻¹ g, :func:`natural_direction`), ``fisherPivots(t)``
+    (:func:`fisher_pivots`), and for a family with a base chart ``toBase(t)`` and
+    ``fromBase(b)`` (the base family's parameters). ``y`` is a number, or an array
+    (:meth:`~natgrad_lib.families.Family.features`) for a family with several observation
+    symbols.
     """
     fam = registry.family(name)
     sym = fam.symbolic
@@ -135,6 +210,9 @@ def family_js(name: str) -> str:
         fn("hessian(y, t)", {**ys, **th}, list(sym.hessian), "matrix"),
         fn("fisher(t)", th, list(sym.fisher_raw), "matrix"),
         fn("kl(p, q)", {**p, **q}, [sym.kl_raw], "scalar"),
+        fn("natural(t, g)", {**th, **{s: f"g[{i}]" for i, s in enumerate(direction_symbols(fam.k))}},
+           list(natural_direction(name)), "vector"),
+        fn("fisherPivots(t)", th, list(fisher_pivots(name)), "vector"),
     ]
     to_b, from_b = sym.to_base, sym.from_base
     if to_b is not None:

@@ -159,6 +159,8 @@ def test_launch_buttons_and_downloads(build: Build) -> None:
         code = [c for c in nb.cells if c.cell_type == "code"]
         if not code or code[0].metadata.get("tags") != ["launch-setup"]:
             problems.append(f"{name}: the first code cell is not the launch-setup cell")
+        elif "/gh-pages/wheels/natgrad_lib-" not in code[0].source:   # tests/test_colab_install.py
+            problems.append(f"{name}: the setup cell does not install the wheel published with the site")
         if any(c.get("outputs") for c in code):
             problems.append(f"{name}: the launch notebook carries outputs")
         source = jupytext.read(REPO / f"{name}.md", fmt="md:myst")

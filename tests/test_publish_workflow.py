@@ -1,9 +1,11 @@
 """The GitHub Actions workflow that publishes the book is valid YAML of the expected shape.
 
 It cannot run here (no GitHub); this checks what can be checked offline: the file parses, it
-runs on pushes to main, builds with ``make book`` (which builds the live explorers' bundle),
-sets up Python and node, and pushes ``_build/html`` to the ``gh-pages`` branch that
-``_ext/launch_notebooks.py`` points Colab at, with the permission to push.
+runs on pushes to main, builds with ``make site`` (``make book``, which builds the live
+explorers' bundle, and the natgrad_lib wheel the downloaded notebooks install in Colab; see
+tests/test_colab_install.py), sets up Python and node, and pushes ``_build/html`` to the
+``gh-pages`` branch that ``_ext/launch_notebooks.py`` points Colab at, with the permission
+to push.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ def test_publish_workflow_shape() -> None:
     assert any(u.startswith("actions/setup-python@") for u in uses)
     assert any(u.startswith("actions/setup-node@") for u in uses)
     runs = "\n".join(s.get("run", "") for s in steps)
-    assert "make book" in runs and "cd _build/html" in runs and " gh-pages" in runs
+    assert "make site" in runs and "cd _build/html" in runs and " gh-pages" in runs
+    # the wheel is copied into _build/html before the push, which adds everything (git add -A)
+    assert runs.index("make site") < runs.index("cd _build/html") and "git add -A" in runs
     for step in steps:
         assert set(step) <= {"name", "uses", "with", "run", "env", "id"}, step
         assert ("uses" in step) != ("run" in step), step

@@ -2,7 +2,7 @@
 // step d*, the dense-search maximiser and the exact KL level set, in a chosen chart
 // (the live twin of natgrad_lib.plots.kl_ellipse_explorer; configured by natgrad_lib.live.kl_ellipse).
 import { families } from "../build/formulas.js";
-import { cholesky2, klRayRadius } from "./numerics.js";
+import { cholesky2, klRayRadius, naturalDirection } from "./numerics.js";
 import { INK, PALETTE, dropdown, fmtG, frame, panel, resetButton, slider } from "./ui.js";
 
 const dot = (a, b) => a[0] * b[0] + a[1] * b[1];
@@ -17,20 +17,12 @@ function objective(fam, y, phi) {
   return { g, F: [[n * I[0][0], n * I[0][1]], [n * I[1][0], n * I[1][1]]] };
 }
 
-function solve2(F, b) {
-  const L = cholesky2(F);
-  if (!(L[0][0] > 0 && L[1][1] > 0)) throw new Error("the Fisher information is not positive definite");
-  const z0 = b[0] / L[0][0];
-  const z1 = (b[1] - L[1][0] * z0) / L[1][1];
-  const x1 = z1 / L[1][1];
-  return [(z0 - L[1][0] * x1) / L[0][0], x1];
-}
-
 export function compute(cfg, c, label) {
   const ch = cfg.charts.find((x) => x.label === label);
   const fam = families[ch.family];
   const { g, F } = objective(fam, cfg.y, ch.phi);
-  const nat = solve2(F, g);
+  // (n I_1)^{-1} g: the generated natural-gradient direction of the family, I_1^{-1} (g / n)
+  const nat = naturalDirection(fam, ch.phi, g.map((v) => v / cfg.y.length));
   const dStar = nat.map((v) => Math.sqrt((2 * c) / dot(g, nat)) * v);
   const L = cholesky2(F);
   const s = Math.sqrt(2 * c);

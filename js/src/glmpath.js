@@ -3,11 +3,12 @@
 // glm_path_figure explorer; configured by natgrad_lib.live.glm_paths). The kernel sends the
 // data; the page runs the three methods (optim.optimize without line search) with the
 // per-observation log-likelihood, score, Hessian and Fisher information of the generated
-// bernoulli_logit family in eta = theta0 + theta1 x, and draws the contours with d3-contour.
+// bernoulli_logit family in eta = theta0 + theta1 x (the data-dependent matrices X^T W X solved by
+// numerics.solveSpd, as optim.solve_spd), and draws the contours with d3-contour.
 import { quantile } from "d3-array";
 import { contours } from "d3-contour";
 import { families } from "../build/formulas.js";
-import { cholesky2 } from "./numerics.js";
+import { solveSpd } from "./numerics.js";
 import { INK, PALETTE, dropdown, fmtG, frame, panel, resetButton, slider } from "./ui.js";
 
 const fam = families.bernoulli_logit;
@@ -33,15 +34,6 @@ function pieces(cfg, b, what) {
     }
   }
   return { g, M };
-}
-
-function solveSpd(M, g) {
-  const L = cholesky2(M);
-  if (!(L[0][0] > 0 && L[1][1] > 0)) throw new Error("the matrix is not positive definite");
-  const z0 = g[0] / L[0][0];
-  const z1 = (g[1] - L[1][0] * z0) / L[1][1];
-  const x1 = z1 / L[1][1];
-  return [(z0 - L[1][0] * x1) / L[0][0], x1];
 }
 
 export function path(cfg, method) {

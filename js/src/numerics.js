@@ -1,13 +1,75 @@
-// Small numerical helpers of the explorers: 2 x 2 linear algebra and the KL ball by rays.
-// The formulas (KL, Fisher, charts) come from build/formulas.js, generated from sympy; these
-// are the algorithms of natgrad_lib.klgeometry, step for step, so the page's numbers equal
-// the library's (tests/browser/test_live.py compares them).
+// Small numerical helpers of the explorers: linear algebra and the KL ball by rays.
+// The formulas (KL, Fisher, the natural-gradient direction and the Fisher's pivots, charts)
+// come from build/formulas.js, generated from sympy by natgrad_lib/jsgen.py; what is here is
+// generic algorithm only: the Cholesky solve and the refusal rules of natgrad_lib.optim.solve_spd,
+// and the ray search of natgrad_lib.klgeometry, step for step, so the page's numbers equal the
+// library's (tests/browser/test_live.py compares them).
+
+const EPS = 2.220446049250313e-16;   // numpy.finfo(float).eps
+
+// What optim.solve_spd raises (numpy.linalg.LinAlgError): the optimisers stop with "singular".
+export class Singular extends Error {}
+
+// The refusals of optim.solve_spd, from the pivots d of M = L diag(d) L^T (the squares of the
+// Cholesky diagonal): not finite, not positive definite, or numerically singular
+// (min d <= k eps max d).
+export function checkPivots(d) {
+  if (!d.every(Number.isFinite)) throw new Singular("the matrix is not finite");
+  if (!d.every((v) => v > 0)) throw new Singular("the matrix is not positive definite");
+  if (Math.min(...d) <= d.length * EPS * Math.max(...d)) throw new Singular("the matrix is numerically singular");
+}
+
+// The lower Cholesky factor L of a k x k matrix (M = L L^T), or null where a pivot is not > 0.
+export function cholesky(M) {
+  const k = M.length;
+  const L = Array.from({ length: k }, () => new Array(k).fill(0));
+  for (let j = 0; j < k; j++) {
+    let s = M[j][j];
+    for (let p = 0; p < j; p++) s -= L[j][p] * L[j][p];
+    if (!(s > 0)) return null;
+    L[j][j] = Math.sqrt(s);
+    for (let i = j + 1; i < k; i++) {
+      let t = M[i][j];
+      for (let p = 0; p < j; p++) t -= L[i][p] * L[j][p];
+      L[i][j] = t / L[j][j];
+    }
+  }
+  return L;
+}
 
 export function cholesky2(a) {
-  const l00 = Math.sqrt(a[0][0]);
-  const l10 = a[1][0] / l00;
-  const l11 = Math.sqrt(a[1][1] - l10 * l10);
-  return [[l00, 0], [l10, l11]];
+  return cholesky(a) || [[NaN, 0], [NaN, NaN]];
+}
+
+// Solve M x = g for a symmetric positive-definite M (a data-dependent Newton, empirical-Fisher
+// or GLM matrix) by Cholesky, refusing what optim.solve_spd refuses.
+export function solveSpd(M, g) {
+  if (!M.flat().every(Number.isFinite)) throw new Singular("the matrix is not finite");
+  const L = cholesky(M);
+  if (L === null) throw new Singular("the matrix is not positive definite");
+  checkPivots(L.map((row, i) => row[i] * row[i]));
+  const k = g.length;
+  const z = new Array(k);
+  for (let i = 0; i < k; i++) {   // L z = g
+    let s = g[i];
+    for (let p = 0; p < i; p++) s -= L[i][p] * z[p];
+    z[i] = s / L[i][i];
+  }
+  const x = new Array(k);
+  for (let i = k - 1; i >= 0; i--) {   // L^T x = z
+    let s = z[i];
+    for (let p = i + 1; p < k; p++) s -= L[p][i] * x[p];
+    x[i] = s / L[i][i];
+  }
+  return x;
+}
+
+// The natural-gradient direction I(theta)^{-1} g of a family (I of one observation): the
+// generated closed form fam.natural, taken only where the generated pivots of I(theta) pass
+// the refusals of optim.solve_spd.
+export function naturalDirection(fam, theta, g) {
+  checkPivots(fam.fisherPivots(theta));
+  return fam.natural(theta, g);
 }
 
 // numpy.linspace(0, 2 pi, n): the same points (the last one exactly 2 pi).

@@ -1,85 +1,84 @@
 // Explorer: one optimiser, one chart, one step rule, drawn in the common chart (chapter 07;
 // the live twin of natgrad_lib.explore.optimizer_explorer; configured by
 // natgrad_lib.live.optimizer). The kernel sends the data, the start and the maximum-likelihood
-// fits; the page runs the loop of natgrad_lib.races.chart_path (optim.optimize with races.RACE_OPTIONS) step for step (gradient ascent with
-// alpha/n, the natural gradient, Newton, the empirical Fisher; a KL budget rescales each step
-// to 1/2 d^T I1 d = c), stopping where a step would leave the domain or a matrix is not
-// positive definite, with the generated formulas of every chart.
+// fits; the page runs the loop of natgrad_lib.races.chart_path (optim.optimize with
+// races.RACE_OPTIONS: the average log-likelihood, no tolerance, a stop at the domain's edge or
+// at a matrix that is not positive definite) step for step.
+//
+// Generated from the families' sympy definitions (build/formulas.js, natgrad_lib/jsgen.py):
+// the per-observation scores and Hessians, the Fisher information, the natural-gradient
+// direction I(theta)^{-1} g in closed form with the pivots of I(theta) it is refused on, the
+// KL divergence, and the maps to and from the common (base) chart. Hand-written, because it
+// is generic algorithm rather than mathematics of a family: the loop, the step rules of
+// optim._direction (gradient ascent by alpha g / n; the natural gradient; Newton and the
+// empirical Fisher by a Cholesky solve of their data-dependent matrices, numerics.solveSpd),
+// and the KL budget's rescaling of a step d to 1/2 d^T I1 d = c (optim._kl_rescale).
 import { contours } from "d3-contour";
 import { families } from "../build/formulas.js";
+import { Singular, naturalDirection, solveSpd } from "./numerics.js";
 import { INK, PALETTE, dropdown, fmtG, frame, panel, resetButton, slider } from "./ui.js";
 
-const EPS = 2.220446049250313e-16;
-const bern = families.bernoulli;
-// the logit chart's link, from the generated formulas: p = exp(log p(1; eta)), eta = log p(1; p) - log p(0; p)
-const LINKED = {
-  bernoulli_logit: {
-    common: "bernoulli",
-    to: (t) => [Math.exp(families.bernoulli_logit.logpdf(1, t))],
-    from: (c) => [bern.logpdf(1, c) - bern.logpdf(0, c)],
-  },
-};
-
 const inside = (fam, t) => t.every((v, i) => Number.isFinite(v) && v > fam.lower[i] && v < fam.upper[i]);
-const commonName = (name) => (LINKED[name] ? LINKED[name].common : families[name].base);
+// the chart maps of the generated formulas (the identity for a base family)
 export function toCommon(name, t) {
-  if (LINKED[name]) return LINKED[name].to(t);
   const f = families[name];
   return f.toBase ? f.toBase(t) : t.slice();
 }
 function fromCommon(name, c) {
-  if (LINKED[name]) return LINKED[name].from(c);
   const f = families[name];
   return f.fromBase ? f.fromBase(c) : c.slice();
 }
 
-class Singular extends Error {}
-
-// solve M x = g by Cholesky, refusing what optim.solve_spd refuses
-function solveSpd(M, g) {
-  const k = g.length;
-  if (!M.flat().every(Number.isFinite)) throw new Singular("the matrix is not finite");
-  if (k === 1) {
-    if (!(M[0][0] > 0)) throw new Singular("the matrix is not positive definite");
-    return [g[0] / M[0][0]];
-  }
-  const l00 = Math.sqrt(M[0][0]);
-  const l10 = M[1][0] / l00;
-  const l11 = Math.sqrt(M[1][1] - l10 * l10);
-  if (!(M[0][0] > 0 && l11 > 0)) throw new Singular("the matrix is not positive definite");
-  const [dmin, dmax] = [Math.min(l00, l11), Math.max(l00, l11)];
-  if (dmin ** 2 <= k * EPS * dmax ** 2) throw new Singular("the matrix is numerically singular");
-  const z0 = g[0] / l00;
-  const z1 = (g[1] - l10 * z0) / l11;
-  const x1 = z1 / l11;
-  return [(z0 - l10 * x1) / l00, x1];
+// A value the library's family refuses to hand back (families._guard: NaN or an infinity in
+// a score, Hessian, Fisher information or log-density): optimize stops with "failed" (or
+// "domain" at the next point), as the page does.
+class NotFinite extends Error {}
+function finite(values, what) {
+  if (!values.flat().every(Number.isFinite)) throw new NotFinite(`${what} is not finite`);
+  return values;
 }
 
-function sums(fam, y, t) {
+// sums over the observations: the gradient, and the negative Hessian or the empirical Fisher
+function sums(fam, y, t, method) {
   const k = t.length;
   const g = new Array(k).fill(0);
-  const H = Array.from({ length: k }, () => new Array(k).fill(0));
-  const E = Array.from({ length: k }, () => new Array(k).fill(0));
+  const M = Array.from({ length: k }, () => new Array(k).fill(0));
   for (const yi of y) {
-    const s = fam.score(yi, t);
-    const h = fam.hessian(yi, t);
+    const s = finite(fam.score(yi, t), "score");
+    const h = method === "newton" ? finite(fam.hessian(yi, t), "hessian") : null;
     for (let a = 0; a < k; a++) {
       g[a] += s[a];
-      for (let b = 0; b < k; b++) { H[a][b] += h[a][b]; E[a][b] += s[a] * s[b]; }
+      if (method === "newton") for (let b = 0; b < k; b++) M[a][b] -= h[a][b];
+      else if (method === "empirical_fisher") for (let b = 0; b < k; b++) M[a][b] += s[a] * s[b];
     }
   }
-  return { g, H, E };
+  return { g: finite(g, "grad(theta)"), M };
 }
 
-function step(fam, y, t, method, alpha) {
+// optim._direction with average=True: the direction d for a unit step on l / n
+function direction(fam, y, t, method) {
   const n = y.length;
-  const { g, H, E } = sums(fam, y, t);
-  let d;
-  if (method === "gradient") return t.map((v, i) => v + (alpha / n) * g[i]);
-  if (method === "natural") d = solveSpd(fam.fisher(t).map((r) => r.map((v) => n * v)), g);
-  else if (method === "newton") d = solveSpd(H.map((r) => r.map((v) => -v)), g);
-  else d = solveSpd(E, g);
-  return t.map((v, i) => v + alpha * d[i]);
+  const { g, M } = sums(fam, y, t, method);
+  const gAvg = g.map((v) => v / n);
+  if (method === "gradient") return gAvg;
+  if (method === "natural") {
+    finite(fam.fisher(t), "fisher");
+    return naturalDirection(fam, t, gAvg);   // I1^{-1} (g / n): generated
+  }
+  return solveSpd(M, g);   // (-H)^{-1} g or (sum s s^T)^{-1} g: the same for l and l / n
+}
+
+// optim._new_loglik: the log-likelihood at the next point, where the family refuses a
+// non-finite log-density (a "domain" stop) and a sum that overflows is "failed"
+function nextStatus(fam, y, t) {
+  if (!inside(fam, t)) return "domain";
+  let ll = 0;
+  for (const yi of y) {
+    const v = fam.logpdf(yi, t);
+    if (!Number.isFinite(v)) return "domain";
+    ll += v;
+  }
+  return Number.isFinite(ll) ? null : "failed";
 }
 
 // natgrad_lib.races.chart_path (optim.optimize with races.RACE_OPTIONS): steps of method from theta0, stopping at the domain's edge
@@ -95,24 +94,25 @@ export function run(cfg, chart, method, rule, size, steps) {
   for (let s = 0; s < steps; s++) {
     let next;
     try {
-      next = step(fam, y, theta, method, alpha);
+      let d = direction(fam, y, theta, method);
       if (budget !== null) {
-        const d = next.map((v, i) => v - theta[i]);
-        const I = fam.fisher(theta);
+        const I = finite(fam.fisher(theta), "fisher");
         let quad = 0;
         for (let a = 0; a < d.length; a++) for (let b = 0; b < d.length; b++) quad += d[a] * I[a][b] * d[b];
-        next = theta.map((v, i) => v + (quad > 0 ? d[i] * Math.sqrt((2 * budget) / quad) : 0));
+        d = d.map((v) => (quad > 0 ? v * Math.sqrt((2 * budget) / quad) : 0));
       }
+      next = theta.map((v, i) => v + alpha * d[i]);
     } catch (err) {
       if (err instanceof Singular) { status = "singular"; break; }
+      if (err instanceof NotFinite) { status = "failed"; break; }
       throw err;
     }
-    if (!next.every(Number.isFinite)) { status = "failed"; break; }
-    if (!inside(fam, next)) { status = "domain"; break; }
+    const stop = nextStatus(fam, y, next);
+    if (stop !== null) { status = stop; break; }
     theta = next;
     thetas.push(theta);
   }
-  const cname = commonName(chart);
+  const cname = families[chart].base;
   const common = thetas.map((t) => toCommon(chart, t));
   const base = families[cname];
   const target = cname === "gaussian" ? cfg.mle.gaussian : cfg.mle.bernoulli;

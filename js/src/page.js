@@ -36,3 +36,9 @@ export function mountAll(root = document) {
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => mountAll());
 else mountAll();
+
+// For tests/test_jsgen.py, which evaluates the shipped bundle's generated formulas, numerical
+// helpers and optimiser loop in Chromium against natgrad_lib.
+export { families } from "../build/formulas.js";
+export * as numerics from "./numerics.js";
+export { run as optimizerRun } from "./optimizer.js";

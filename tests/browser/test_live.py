@@ -65,6 +65,42 @@ def _changed(page, before: int, action) -> None:
 # tests/browser/test_pages.py::test_page, which opens every page anyway.
 
 
+CRISP_JS = """() => [...document.querySelectorAll('.natgrad-live .natgrad-live-view')].map((view) => ({
+  kind: view.closest('.natgrad-live').dataset.kind,
+  svgs: [...view.querySelectorAll('svg')].map((s) => { const r = s.getBoundingClientRect();
+    return {w: r.width, h: r.height, viewBox: s.getAttribute('viewBox')}; }),
+  canvases: [...view.querySelectorAll('canvas')].map((c) => { const r = c.getBoundingClientRect();
+    return {w: c.width, h: c.height, cssW: r.width, cssH: r.height}; }),
+  rasters: view.querySelectorAll('img, image').length,
+}))"""
+
+
+def test_live_explorers_crisp_at_device_pixel_ratio_2(base_url: str, browser) -> None:
+    """At device pixel ratio 2 every explorer's figure is vector (SVG), or a canvas backed at
+    twice its CSS size: nothing is drawn at one device pixel per CSS pixel and scaled up."""
+    ctx = browser.new_context(viewport={"width": 1000, "height": 800}, device_scale_factor=2)
+    ctx.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+    page = ctx.new_page()
+    page.set_default_timeout(CEILING_MS)
+    try:
+        seen = 0
+        for path in _live_pages():
+            _open(page, base_url + path)
+            assert page.evaluate("() => window.devicePixelRatio") == 2
+            for ex in page.evaluate(CRISP_JS):
+                where = f"{path} {ex['kind']}"
+                assert ex["svgs"] or ex["canvases"], f"{where}: no figure"
+                assert ex["rasters"] == 0, f"{where}: a raster image in the figure"
+                for svg in ex["svgs"]:
+                    assert svg["w"] > 0 and svg["h"] > 0 and svg["viewBox"], f"{where}: {svg}"
+                for c in ex["canvases"]:
+                    assert c["w"] >= 2 * c["cssW"] - 1 and c["h"] >= 2 * c["cssH"] - 1, f"{where}: canvas {c}"
+                seen += 1
+        assert seen >= 7, f"only {seen} explorers checked"
+    finally:
+        ctx.close()
+
+
 # ------------------------------------------------------------------ chapter 04: the KL ball
 
 
