@@ -224,9 +224,15 @@ async () => {
       'script[type="application/vnd.jupyter.widget-view+json"]').length
       + (document.querySelector('script[type="application/vnd.jupyter.widget-view+json"]')
          ? 0 : document.querySelectorAll('.jupyter-widgets').length);
-  out.live = [...document.querySelectorAll('.natgrad-live')].map(el => ({
-    kind: el.dataset.kind || '?', state: el.dataset.state || '', svg: !!el.querySelector('svg'),
-  }));
+  out.live = [...document.querySelectorAll('.natgrad-live')].map(el => {
+    const svgs = [...el.querySelectorAll('.natgrad-live-view svg')];
+    return {
+      kind: el.dataset.kind || '?', state: el.dataset.state || '',
+      // vector, so crisp at any device pixel ratio: SVG with a viewBox, drawn at a size
+      svg: svgs.length > 0 && svgs.every(s => s.getAttribute('viewBox') && s.getBoundingClientRect().width > 0),
+      raster: el.querySelectorAll('.natgrad-live-view img, .natgrad-live-view image, .natgrad-live-view canvas').length,
+    };
+  });
   return out;
 }
 """
@@ -382,7 +388,9 @@ def test_page(page_path: str, base_url: str, browser_context, browser_stats: dic
         for live in info["live"]:  # computed and drawn in the page (tests/browser/test_live.py moves them)
             if live["state"] != "live" or not live["svg"]:
                 problems.append(f"live explorer {live['kind']} is {live['state'] or 'not started'}"
-                                f"{'' if live['svg'] else ', without its figure'}")
+                                f"{'' if live['svg'] else ', without its vector figure (SVG with a viewBox)'}")
+            if live["raster"]:  # a canvas would need its backing checked at device pixel ratio 2
+                problems.append(f"live explorer {live['kind']} draws {live['raster']} raster image(s) or canvas(es)")
         if info["widgets"] and not info["fallbacks"]:
             problems.append(f"{info['widgets']} ipywidgets views but no .natgrad-static-fallback element")
 
