@@ -27,8 +27,8 @@ export function fmtG(x, digits = 6) {
 
 // Keyboard operation inside a notebook. JupyterLab (Lumino's CommandRegistry) reads key presses
 // at the document, after the focused element, and in a notebook's command mode binds the
-// arrow keys, Enter, Space and letters to the notebook (ArrowRight: the next heading, ArrowDown:
-// the next cell); it cancels every key it uses, so a focused range input or select would never
+// arrow keys, Enter and letters to the notebook (ArrowRight: the next heading, ArrowDown: the
+// next cell); it cancels every key it uses, so a focused range input or select would never
 // move. A text field is spared because it matches ":read-write"; a range input, a select and a
 // button do not. So each control keeps the keys it is operated by: they stop at the control
 // (not cancelled: the browser still does what the key means), as ipywidgets' text boxes do.

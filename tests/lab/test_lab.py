@@ -61,8 +61,10 @@ def test_chapter_in_jupyterlab(server, context, name):
         assert not stderr, f"{name}: stderr in cell {stderr[0]['cell']}: {stderr[0]['text'][:500]}"
 
         # Explorers: live ones only (ng.live: anywidget views drawn in the browser by the same
-        # front end as the book's page); no static player and no kernel-drawn explorer in a kernel.
-        assert ch.scope.locator(".natgrad-explorer, .natgrad-static-fallback").count() == 0
+        # front end as the book's page), none drawn by the kernel, and in a kernel no static
+        # player beside them (the chapters' animations are frame players by design).
+        assert ch.scope.locator(".natgrad-explorer").count() == 0
+        assert ch.scope.locator(".jp-Cell:has(.natgrad-live-explorer) .natgrad-static-fallback").count() == 0
         n_live = _count(r"^\s*(?:display\()?ng\.live\.\w+\(", source)
         views = labkit.live_views(ch)
         if n_live:
