@@ -21,7 +21,6 @@ from ._extras import require_plots
 require_plots("natgrad_lib.explore")  # a clear ImportError naming the extra, not a bare one
 
 import os
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -71,9 +70,6 @@ class Explorer:
     animated: Sequence[Any] = ()
     pixel_ratio: float = 2.0
     blit: bool = True
-    #: Seconds the kernel spent on each change made through the widgets (update and PNG);
-    #: benchmarks/bench_lab.py reads it to split the learner's wait into kernel and the rest.
-    kernel_times: list[float] = field(default_factory=list, init=False, repr=False)
     _background: Any = field(default=None, init=False, repr=False)
     _background_key: Any = field(default=None, init=False, repr=False)
     _background_canvas: Any = field(default=None, init=False, repr=False)
@@ -275,10 +271,8 @@ class Explorer:
                         layout=w.Layout(width=f"{css_w}px", max_width="100%", height="auto"))
 
         def changed(change: Mapping[str, Any], name: str) -> None:
-            start = time.perf_counter()
             self.set(**{name: change["new"]})
             image.value = self.render_png(self.live_dpi())
-            self.kernel_times.append(time.perf_counter() - start)
 
         for ctl, name in zip(boxes, self.controls):
             ctl.observe(lambda ch, n=name: changed(ch, n), names="value")

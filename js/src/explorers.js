@@ -14,5 +14,18 @@ export function render({ model, el }) {
   const kind = model.get("kind");
   const ex = explorers[kind];
   if (!ex) throw new Error(`unknown explorer kind ${JSON.stringify(kind)}`);
-  return ex.render({ model, el });
+  // Every finished draw (each explorer's "natgrad:drawn" event) is counted on the element, with
+  // its time in the page (performance.now()): tests and benchmarks wait for the count to grow.
+  let draws = 0;
+  const mark = (ev) => {
+    if (ev.target !== el) return;
+    el.dataset.natgradDrawnMs = String(performance.now());
+    el.dataset.natgradDraws = String(++draws);
+  };
+  el.addEventListener("natgrad:drawn", mark);
+  const cleanup = ex.render({ model, el });
+  return () => {
+    el.removeEventListener("natgrad:drawn", mark);
+    if (typeof cleanup === "function") cleanup();
+  };
 }

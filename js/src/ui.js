@@ -25,6 +25,23 @@ export function fmtG(x, digits = 6) {
   return s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
 }
 
+// Keyboard operation inside a notebook. JupyterLab (Lumino's CommandRegistry) reads key presses
+// at the document, after the focused element, and in a notebook's command mode binds the
+// arrow keys, Enter and letters to the notebook (ArrowRight: the next heading, ArrowDown: the
+// next cell); it cancels every key it uses, so a focused range input or select would never
+// move. A text field is spared because it matches ":read-write"; a range input, a select and a
+// button do not. So each control keeps the keys it is operated by: they stop at the control
+// (not cancelled: the browser still does what the key means), as ipywidgets' text boxes do.
+// Every other key, and every key with Ctrl, Alt or Meta (Ctrl+S), still reaches the notebook.
+// (JupyterLab's data-lm-suppress-shortcuts attribute would withhold all of them.)
+const MOVE_KEYS = (key) => ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"].includes(key);
+const OPEN_KEYS = (key) => key === "Enter" || key === " ";
+function keepKeys(control, isOwn) {
+  control.addEventListener("keydown", (ev) => {
+    if (!ev.ctrlKey && !ev.altKey && !ev.metaKey && isOwn(ev.key)) ev.stopPropagation();
+  });
+}
+
 export function frame(el, title) {
   el.classList.add("natgrad-live-explorer");
   el.replaceChildren();
@@ -68,6 +85,7 @@ export function slider(parent, { name, label, values, labels, value, onInput }) 
   };
   show(Math.max(0, values.indexOf(value)));
   input.addEventListener("input", () => { show(Number(input.value)); onInput(values[Number(input.value)]); });
+  keepKeys(input, MOVE_KEYS);
   wrap.append(lab, input, out);
   parent.append(wrap);
   return { set: (v) => show(Math.max(0, values.indexOf(v))), input };
@@ -92,6 +110,7 @@ export function dropdown(parent, { name, label, values, labels, value, onInput }
   const show = (v) => { sel.value = String(Math.max(0, values.indexOf(v))); };
   show(value);
   sel.addEventListener("change", () => onInput(values[Number(sel.value)]));
+  keepKeys(sel, (key) => MOVE_KEYS(key) || OPEN_KEYS(key) || key.length === 1);   // (type-ahead)
   wrap.append(lab, sel);
   parent.append(wrap);
   return { set: show, input: sel };
@@ -103,6 +122,7 @@ export function resetButton(parent, onReset) {
   b.className = "natgrad-live-reset";
   b.textContent = "Reset";
   b.addEventListener("click", onReset);
+  keepKeys(b, OPEN_KEYS);
   parent.append(b);
   return b;
 }

@@ -8,7 +8,7 @@ Chromium (never a downloaded one) and :class:`Chapter` opens a chapter, runs it 
 its cells through JupyterLab's own application object (``expose_app_in_browser``).
 
 Every wait is for an event (a log line of the server, a JavaScript condition in the page:
-kernel idle, every cell executed, an image's ``src`` changed and loaded) under a generous
+kernel idle, every cell executed, an explorer's redraw painted) under a generous
 ceiling; nothing sleeps for a fixed time. Requests to any host other than 127.0.0.1 are
 refused and recorded: the lab must work offline.
 """
@@ -232,67 +232,76 @@ class Chapter:
         self.page.close()
 
 
-def watch_image(explorer: Any) -> None:
-    """Start counting the loads of the explorer's image (an ``img`` whose ``src`` the widget
-    replaces with a new blob URL per PNG), and stamp each key press, in page time."""
-    explorer.evaluate("""(el) => {
-        const img = el.querySelector('img');
-        if (el.__natgrad) return;
-        el.__natgrad = {loads: 0, lastLoad: 0, key: 0, latencies: []};
-        const s = el.__natgrad;
-        img.addEventListener('load', () => { s.loads += 1; s.lastLoad = performance.now();
-            if (s.key) { s.latencies.push(s.lastLoad - s.key); s.key = 0; } });
-        el.addEventListener('keydown', (e) => { s.key = performance.now(); }, true);
-    }""")
+def live_views(ch: Chapter) -> Any:
+    """The chapter's live explorers (``ng.live``): the elements the front end renders into."""
+    return ch.scope.locator(".jp-OutputArea .natgrad-live-explorer")
 
 
-def image_loads(explorer: Any) -> int:
-    return explorer.evaluate("(el) => el.__natgrad.loads")
+def live_controls(view: Any) -> list[Any]:
+    """A live explorer's sliders (range inputs) and dropdowns (selects), in page order."""
+    return view.locator(".natgrad-live-controls select, .natgrad-live-controls input[type=range]").all()
 
 
-def wait_for_new_image(explorer: Any, loads_before: int, timeout_s: float = UPDATE_S) -> None:
-    """Wait until the explorer's image has loaded a new picture after ``loads_before``."""
-    explorer.page.wait_for_function("([el, n]) => el.__natgrad.loads > n", arg=[explorer.element_handle(),
-                                                                               loads_before],
-                                    timeout=timeout_s * 1000, polling="raf")
+def step_key(control: Any, forward: bool) -> str | None:
+    """The key that moves ``control`` one option on, or back (``forward=False``): an arrow
+    key, turned round at either end; ``None`` if the control has a single option."""
+    return control.evaluate("""(c, forward) => {
+        const select = c.tagName === 'SELECT';
+        const n = select ? c.options.length : Number(c.max) - Number(c.min) + 1;
+        if (n < 2) return null;
+        const i = select ? c.selectedIndex : Number(c.value) - Number(c.min);
+        const up = forward ? i < n - 1 : i === 0;
+        return select ? (up ? 'ArrowDown' : 'ArrowUp') : (up ? 'ArrowRight' : 'ArrowLeft'); }""", forward)
 
 
-def controls(explorer: Any) -> list[tuple[str, Any]]:
-    """The explorer's controls: ``("slider", handle)`` or ``("dropdown", select)``."""
-    out = []
-    for box in explorer.locator(".widget-slider, .widget-dropdown").all():
-        cls = box.get_attribute("class") or ""
-        if "widget-dropdown" in cls:
-            out.append(("dropdown", box.locator("select")))
-        else:
-            out.append(("slider", box.locator(".noUi-handle")))
-    return out
+# Stamps, in page time (performance.now()): every key press (capture phase, before anything
+# else in the page sees it) and, for every redraw of a live explorer, the key press before it,
+# the end of the draw (``data-natgrad-drawn-ms``, set by the front end after each draw,
+# js/src/explorers.js) and the first moment after the next frame was painted (an animation
+# frame, then a message task: the frame's style, layout and paint are done by then).
+_STAMPS = """() => {
+    if (window.__natgradStamps) return;
+    window.__natgradStamps = true;
+    document.addEventListener('keydown', () => { window.__natgradKeyMs = performance.now(); }, true);
+    document.addEventListener('natgrad:drawn', (ev) => {
+        const view = ev.target, key = window.__natgradKeyMs;
+        requestAnimationFrame(() => {
+            const ch = new MessageChannel();
+            ch.port1.onmessage = () => {
+                (view.__natgradLog = view.__natgradLog || []).push(
+                    {key, drawn: Number(view.dataset.natgradDrawnMs), painted: performance.now()});
+                view.dispatchEvent(new CustomEvent('natgrad:painted'));
+            };
+            ch.port2.postMessage(null);
+        });
+    }, true);
+}"""
+
+# Resolves with the stamps of the view's first redraw that ended after the last key press,
+# once it is painted: at that event, or at once if it is already in the log.
+_AFTER_KEY = """([view, ceilingMs]) => new Promise((resolve, reject) => {
+    const key = window.__natgradKeyMs;
+    const found = () => (view.__natgradLog || []).find((s) => s.key === key && s.drawn >= key);
+    const check = () => {
+        const s = found();
+        if (!s) return;
+        view.removeEventListener('natgrad:painted', check);
+        clearTimeout(timer);
+        resolve(s);
+    };
+    const timer = setTimeout(() => {
+        view.removeEventListener('natgrad:painted', check);
+        reject(new Error(`no redraw within ${ceilingMs} ms of the key press`));
+    }, ceilingMs);
+    view.addEventListener('natgrad:painted', check);
+    check();
+})"""
 
 
-def press(kind: str, control: Any, forward: bool) -> None:
-    """Move the control by one option: an arrow key on a slider's handle (the page stamps
-    the key press), the next or previous option of a dropdown (stamped just before the
-    ``change`` event, as a key press on the focused select would be)."""
-    if kind == "slider":
-        control.press("ArrowRight" if forward else "ArrowLeft")
-    else:
-        control.evaluate("""(s, forward) => {
-            const n = s.options.length, i = (s.selectedIndex + (forward ? 1 : n - 1)) % n;
-            const root = s.closest('.natgrad-explorer');
-            if (root && root.__natgrad) root.__natgrad.key = performance.now();
-            s.selectedIndex = i; s.dispatchEvent(new Event('change', {bubbles: true})); }""", forward)
-
-
-def kernel_print(ch: Chapter, code: str) -> str:
-    """Run ``code`` in the chapter's kernel (not as a cell) and return what it printed."""
-    return ch.js("""async (w, code) => {
-        const k = w.sessionContext.session.kernel; let out = '';
-        const future = k.requestExecute({code, silent: false, store_history: false});
-        future.onIOPub = (msg) => { if (msg.header.msg_type === 'stream') out += msg.content.text; };
-        await future.done; return out; }""", code)
-
-
-#: Prints the kernel times (ms) of every explorer built in the kernel, one JSON list per line.
-KERNEL_TIMES = ("import gc, json\nfrom natgrad_lib.explore import Explorer\n"
-                "for e in [o for o in gc.get_objects() if isinstance(o, Explorer)]:\n"
-                "    print(json.dumps([1000 * t for t in e.kernel_times]))\n")
+def press_key(view: Any, control: Any, key: str, timeout_s: float = UPDATE_S) -> dict[str, float]:
+    """Focus ``control`` (as Tab would), press ``key`` and wait for the explorer's redraw to be
+    painted. Returns the page-time stamps ``key``, ``drawn`` and ``painted`` (ms)."""
+    view.page.evaluate(_STAMPS)
+    control.focus()
+    view.page.keyboard.press(key)
+    return view.page.evaluate(_AFTER_KEY, [view.element_handle(), timeout_s * 1000])

@@ -3,10 +3,10 @@
 JupyterLab 4 from requirements-lab.txt, served on 127.0.0.1 (free port, token) with the
 repository's configuration, driven by Playwright in the system Chromium, offline. For each
 notebook chapter: it opens as a notebook (double-click default), Run All finishes without an
-error or anything on stderr, every control of every explorer changes the picture, the MyST
-markup is rendered (exercises as exercises, solutions closed, their code cells collapsed),
-the browser logs no error, nothing is fetched from another host, and saving writes the
-chapter back byte for byte.
+error or anything on stderr, every control of every explorer, operated from the keyboard,
+redraws the picture, the MyST markup is rendered (exercises as exercises, solutions closed,
+their code cells collapsed), the browser logs no error, nothing is fetched from another host,
+and saving writes the chapter back byte for byte.
 """
 
 from __future__ import annotations
@@ -60,54 +60,37 @@ def test_chapter_in_jupyterlab(server, context, name):
         stderr = [o for o in outs if o["output_type"] == "stream" and o["name"] == "stderr"]
         assert not stderr, f"{name}: stderr in cell {stderr[0]['cell']}: {stderr[0]['text'][:500]}"
 
-        # Explorers: live widgets only (no static player in a kernel); each control moves the picture.
-        n_explorers = _count(r"^\s*\w+\.display\(\)$", source)
-        explorers = ch.explorers()
-        assert explorers.count() == n_explorers, f"{name}: {explorers.count()} live explorers, expected {n_explorers}"
-        assert ch.scope.locator(".jp-Cell:has(.natgrad-explorer) .natgrad-static-fallback").count() == 0
-        for i in range(explorers.count()):
-            ex = explorers.nth(i)
-            ex.scroll_into_view_if_needed()
-            labkit.watch_image(ex)
-            img = ex.locator("img")
-            natural = img.evaluate("(im) => [im.naturalWidth, im.clientWidth]")
-            assert natural[0] >= 2 * natural[1] - 1, f"{name}: image {natural[0]} px shown at {natural[1]} px"
-            for kind, control in labkit.controls(ex):
-                src = img.get_attribute("src")
-                loads = labkit.image_loads(ex)
-                labkit.press(kind, control, forward=True)
-                labkit.wait_for_new_image(ex, loads)
-                assert img.get_attribute("src") != src
-        # Live explorers (ng.live): anywidget views drawn in the browser by the same front end as
-        # the book's page; every control (slider, dropdown) redraws the panels.
+        # Explorers: live ones only (ng.live: anywidget views drawn in the browser by the same
+        # front end as the book's page), none drawn by the kernel, and in a kernel no static
+        # player beside them (the chapters' animations are frame players by design).
+        assert ch.scope.locator(".natgrad-explorer").count() == 0
+        assert ch.scope.locator(".jp-Cell:has(.natgrad-live-explorer) .natgrad-static-fallback").count() == 0
         n_live = _count(r"^\s*(?:display\()?ng\.live\.\w+\(", source)
-        figures = ch.scope.locator(".jp-OutputArea .natgrad-live-figure")
+        views = labkit.live_views(ch)
         if n_live:
-            figures.nth(n_live - 1).wait_for(timeout=labkit.UPDATE_S * 1000)
-        assert figures.count() == n_live, f"{name}: {figures.count()} live figures, expected {n_live}"
+            views.nth(n_live - 1).wait_for(timeout=labkit.UPDATE_S * 1000)
+        assert views.count() == n_live, f"{name}: {views.count()} live explorers, expected {n_live}"
+        # Every control from the keyboard, as a learner tabbing to it would: a slider one step
+        # on and back (ArrowRight/ArrowLeft), a dropdown one option on and back (ArrowDown/Up);
+        # each press moves the control, keeps the focus on it (the notebook's command-mode
+        # arrow keys did not take it) and redraws the picture.
         for i in range(n_live):
-            fig = figures.nth(i)
-            fig.scroll_into_view_if_needed()
-            panels = fig.locator(".natgrad-live-panels").element_handle()
-            controls = fig.locator(".natgrad-live-controls select, .natgrad-live-controls input[type=range]")
-            assert controls.count() >= 1, f"{name}: live figure {i + 1} has no control"
-            for j in range(controls.count()):
-                control = controls.nth(j)
-                before = panels.inner_html()
-                # (keyboard operation is tested in the book's page: tests/browser/test_live.py;
-                # here the events the front end listens to are sent, as a notebook user's click would)
-                moved = control.evaluate("""(c) => {
-                    const n = c.tagName === 'SELECT' ? c.options.length : Number(c.max) + 1;
-                    if (n < 2) return false;
-                    const i = c.tagName === 'SELECT' ? c.selectedIndex : Number(c.value);
-                    const next = (i + 1) % n;
-                    if (c.tagName === 'SELECT') c.selectedIndex = next; else c.value = String(next);
-                    c.dispatchEvent(new Event(c.tagName === 'SELECT' ? 'change' : 'input', {bubbles: true}));
-                    return true; }""")
-                if not moved:
-                    continue
-                ch.page.wait_for_function("([p, b]) => p.innerHTML !== b", arg=[panels, before],
-                                          timeout=labkit.UPDATE_S * 1000)
+            view = views.nth(i)
+            view.scroll_into_view_if_needed()
+            panels = view.locator(".natgrad-live-panels")
+            controls = labkit.live_controls(view)
+            assert controls, f"{name}: live explorer {i + 1} has no control"
+            for control in controls:
+                for forward in (True, False):
+                    key = labkit.step_key(control, forward)
+                    if key is None:
+                        continue
+                    value, before = control.input_value(), panels.inner_html()
+                    labkit.press_key(view, control, key)
+                    what = f"{name}: explorer {i + 1}, {key} on {control.get_attribute('name')}"
+                    assert control.input_value() != value, f"{what}: the control did not move"
+                    assert control.evaluate("(c) => document.activeElement === c"), f"{what}: focus moved"
+                    assert panels.inner_html() != before, f"{what}: the picture did not change"
 
         # After the controls were moved, the kernel reported nothing either.
         later = [o for o in ch.outputs() if o["output_type"] == "error"
