@@ -112,38 +112,46 @@ STRIP_MATH_JS = r"""
 # Pygments class (the same rules in light and dark mode), the colour, background, size and
 # weight it ends up with, and the kind of block it sits in. So only the first token of each
 # such kind is kept as it is; every later one is turned back into plain text of its block,
-# which keeps the block's own colour, itself checked.
+# which keeps the block's own colour, itself checked. The same for the formulas' stubs: one of
+# each colour, background, size and weight is kept, the others become text of their paragraph.
 DEDUPE_CODE_TOKENS_JS = r"""
 () => {
+  // Read every style first, then change the page: a change between two reads would make the
+  // browser recompute the styles of the whole page for the next read.
   const transparent = 'rgba(0, 0, 0, 0)';
+  const backgrounds = new Map();
   const background = (el) => {
-    for (; el; el = el.parentElement) {
+    if (!el) return 'none';
+    if (!backgrounds.has(el)) {
       const bg = getComputedStyle(el).backgroundColor;
-      if (bg !== transparent) return bg;
+      backgrounds.set(el, bg !== transparent ? bg : background(el.parentElement));
     }
-    return 'none';
+    return backgrounds.get(el);
   };
   const seen = new Set();
-  let flattened = 0;
+  const flatten = [];
   for (const span of document.querySelectorAll('div.highlight pre span')) {
     if (span.children.length) continue;
     if (!span.textContent.trim()) {  // white space: no contrast to check
-      span.replaceWith(document.createTextNode(span.textContent));
-      flattened += 1;
+      flatten.push(span);
       continue;
     }
     const style = getComputedStyle(span);
     const block = span.closest('div[class*="highlight-"]');
     const key = [span.className, block ? block.className : '', span.closest('.cell_output') ? 'output' : 'input',
                  style.color, background(span), style.fontSize, style.fontWeight, style.opacity].join('|');
-    if (seen.has(key)) {
-      span.replaceWith(document.createTextNode(span.textContent));
-      flattened += 1;
-    } else {
-      seen.add(key);
-    }
+    if (seen.has(key)) flatten.push(span);
+    else seen.add(key);
   }
-  return flattened;
+  // The formulas' stubs (STRIP_MATH_JS) likewise: one per colour, background, size and weight.
+  for (const stub of document.querySelectorAll('.natgrad-math-stub')) {
+    const style = getComputedStyle(stub);
+    const key = ['math', style.color, background(stub), style.fontSize, style.fontWeight, style.opacity].join('|');
+    if (seen.has(key)) flatten.push(stub);
+    else seen.add(key);
+  }
+  for (const span of flatten) span.replaceWith(document.createTextNode(span.textContent));
+  return flatten.length;
 }
 """
 # pydata-sphinx-theme gives every scrollable code block, output and table a tab stop
