@@ -136,7 +136,7 @@ dist/%/.assigned: $(MASTERS)/%.ipynb $(WHEEL) assignments/release.py $(STAMP)
 
 # Grade every .ipynb under SUBMISSIONS (each in a bubblewrap sandbox, scored outside it)
 # into dist/grades.csv (one row per student) and dist/feedback/.  HAND=file.csv merges
-# hand-graded scores; QUESTION_TIMEOUT (s, default 60) limits each code question.
+# hand-graded scores; QUESTION_TIMEOUT (CPU seconds, default 60) limits each code question.
 QUESTION_TIMEOUT ?= 60
 grade: assignments
 	@[ -n "$(SUBMISSIONS)" ] || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks [HAND=hand.csv]"; exit 2; }

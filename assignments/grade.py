@@ -14,8 +14,8 @@ How one submission is graded (the threat model is on the book's instructors' pag
    no network, a read-only view of the system and of this Python environment, its own
    empty /tmp, no view of the submissions, the masters, the tests or the output folder,
    limits on memory, CPU time, file size and number of processes, and a seccomp filter
-   that lets it start threads but no process. A cell that runs
-   past ``--cell-timeout`` is skipped (the sandbox is killed and started again without it).
+   that lets it start threads but no process. A cell that runs past ``--cell-timeout``
+   seconds of CPU time is skipped (the sandbox is killed and started again without it).
 3. This process (the trusted grader) then runs every test of the autograder zip that
    ``make assignments`` wrote, public and hidden. A test receives, in place of each student
    function, a proxy that sends the call's inputs into the sandbox and gets back plain data
@@ -23,6 +23,9 @@ How one submission is graded (the threat model is on the book's instructors' pag
    reference values and the scores never enter the sandbox. Each question has a time
    budget (``--question-timeout``): a call that runs past it fails the rest of that
    question only; the sandbox is killed and started again for the next question.
+   Both limits count the sandbox's CPU time, so a busy grading machine costs no student a
+   point; code that waits without computing is stopped at ``WALL_FACTOR`` (5) times the
+   limit in wall-clock time.
 4. A static check of the notebook's code (``libcheck``) zeroes a code question whose function
    uses ``natgrad_lib``, directly, through an alias defined in any cell, or through another
    notebook function, or reads none of its inputs (a hard-coded answer).
@@ -68,15 +71,22 @@ import libcheck  # noqa: E402
 sys.path.insert(0, str(HERE / "sandbox"))
 import wire  # noqa: E402
 
-DEFAULT_QUESTION_TIMEOUT = 60.0  # seconds of wall time per code question
-DEFAULT_CELL_TIMEOUT = 60.0  # seconds of wall time per notebook cell
+# Time limits count the CPU time of the sandbox's processes (user + system), not the wall
+# clock: a submission gets the same score on an idle machine and on one grading many
+# notebooks at once. Code that waits without computing (time.sleep, a blocking call) is
+# stopped at WALL_FACTOR times the limit in wall-clock time. Only the time spent while the
+# grader waits for the student's code counts: not the sandbox's start, not the tests' own work.
+DEFAULT_QUESTION_TIMEOUT = 60.0  # CPU seconds per code question
+DEFAULT_CELL_TIMEOUT = 60.0  # CPU seconds per notebook cell
+WALL_FACTOR = 5.0
+POLL_S = 0.05  # how often the sandbox's CPU time is read while the grader waits
 # Ceiling for a sandbox to start: bubblewrap, Python, and the libraries every assignment imports
 # (numpy, natgrad_lib), loaded by the runner before it says "hello". The cell and question
 # clocks start after that, so a loaded machine's slow imports never eat a student's time.
 SANDBOX_START_TIMEOUT = 300.0
 LIMITS = {
     "memory_bytes": 3 * 2**30,  # address space; numpy and scipy need about 1 GiB of it
-    "cpu_seconds": 900,  # CPU time of the whole sandbox, a backstop behind the wall-time limits
+    "cpu_seconds": 900,  # CPU time of the whole sandbox (RLIMIT_CPU), a backstop behind the time limits
     "processes": 64,  # processes and threads in the sandbox's user namespace
     "file_bytes": 16 * 2**20,  # largest file the submission may write in its /tmp
 }
@@ -273,6 +283,55 @@ def _no_fork_filter() -> int | None:
     return rfd
 
 
+class Budget:
+    """A time limit on student code: ``cpu`` seconds of the sandbox's CPU time and ``wall``
+    seconds of wall-clock time, counted only while the grader waits for the sandbox."""
+
+    def __init__(self, cpu: float, wall: float):
+        self.cpu, self.wall = cpu, wall
+        self.cpu_used = self.wall_used = 0.0
+
+    @classmethod
+    def of(cls, seconds: float) -> "Budget":
+        """The budget of a question or a cell whose limit is ``seconds`` of CPU time."""
+        return cls(seconds, WALL_FACTOR * seconds)
+
+
+def _clock_ticks() -> int:
+    try:
+        return os.sysconf("SC_CLK_TCK")
+    except (ValueError, OSError, AttributeError):
+        return 100
+
+
+CLK_TCK = _clock_ticks()
+
+
+def process_tree_cpu(root: int) -> float | None:
+    """CPU seconds (user + system, with reaped children) of process ``root`` and its
+    descendants, read from /proc; None when ``root`` is gone."""
+    total, stack, seen = 0, [root], set()
+    while stack:
+        pid = stack.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_bytes()
+        except OSError:
+            if pid == root:
+                return None
+            continue
+        fields = stat[stat.rindex(b")") + 2:].split()  # after "pid (comm) "; comm may hold spaces
+        total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+        try:
+            for task in os.scandir(f"/proc/{pid}/task"):
+                stack += [int(c) for c in Path(task.path, "children").read_bytes().split()]
+        except OSError:
+            pass
+    return total / CLK_TCK
+
+
 class Sandbox:
     """One sandboxed Python process holding one submission's namespace."""
 
@@ -285,6 +344,7 @@ class Sandbox:
         self.starts = 0
         self.startup_errors = ""
         self._callbacks: list = []
+        self._cpu_seen = 0.0
 
     # -- process
     def _spawn(self) -> None:
@@ -302,11 +362,13 @@ class Sandbox:
                 os.close(fd)
         self._rfd = rfd
         self._buffer = b""
+        self._cpu_seen = 0.0
         self.starts += 1
 
     def kill(self) -> None:
         if self.proc is None:
             return
+        self.cpu_seconds()  # the last reading, for the budget that is charged
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -338,14 +400,25 @@ class Sandbox:
         self._callbacks.append(fn)
         return len(self._callbacks) - 1
 
-    def _read(self, n: int, deadline: float) -> bytes:
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by this sandbox's processes (never less than last read)."""
+        if self.proc is not None:
+            now = process_tree_cpu(self.proc.pid)
+            if now is not None:
+                self._cpu_seen = max(self._cpu_seen, now)
+        return self._cpu_seen
+
+    def _read(self, n: int, budget: Budget, wall0: float, cpu0: float) -> bytes:
         while len(self._buffer) < n:
-            left = deadline - time.monotonic()
-            if left <= 0:
+            now = time.monotonic()
+            wall_left = budget.wall - budget.wall_used - (now - wall0)
+            if wall_left <= 0:
                 raise TimeoutError
-            ready, _, _ = select.select([self._rfd], [], [], left)
+            ready, _, _ = select.select([self._rfd], [], [], min(wall_left, POLL_S))
             if not ready:
-                raise TimeoutError
+                if budget.cpu_used + self.cpu_seconds() - cpu0 >= budget.cpu:
+                    raise TimeoutError
+                continue
             chunk = os.read(self._rfd, max(65536, n - len(self._buffer)))
             if not chunk:
                 raise EOFError("the sandbox exited")
@@ -353,11 +426,17 @@ class Sandbox:
         data, self._buffer = self._buffer[:n], self._buffer[n:]
         return data
 
-    def _receive(self, deadline: float) -> dict:
-        (n,) = struct.unpack("<Q", self._read(8, deadline))
-        if n > wire.MAX_FRAME:
-            raise wire.WireError(f"a reply of {n} bytes, over the limit of {wire.MAX_FRAME}")
-        return wire.loads(self._read(n, deadline))
+    def _receive(self, budget: Budget) -> dict:
+        """The sandbox's next message, charging the time it took to ``budget``."""
+        wall0, cpu0 = time.monotonic(), self.cpu_seconds()
+        try:
+            (n,) = struct.unpack("<Q", self._read(8, budget, wall0, cpu0))
+            if n > wire.MAX_FRAME:
+                raise wire.WireError(f"a reply of {n} bytes, over the limit of {wire.MAX_FRAME}")
+            return wire.loads(self._read(n, budget, wall0, cpu0))
+        finally:
+            budget.wall_used += time.monotonic() - wall0
+            budget.cpu_used += self.cpu_seconds() - cpu0
 
     # -- notebook
     def start(self) -> None:
@@ -369,8 +448,7 @@ class Sandbox:
             current = None
             try:
                 while True:
-                    deadline = time.monotonic() + self.cell_timeout
-                    msg = self._receive(deadline)
+                    msg = self._receive(Budget.of(self.cell_timeout))
                     if msg.get("op") == "cell_start":
                         current = int(msg["index"])
                     elif msg.get("op") == "cell_end":
@@ -389,7 +467,8 @@ class Sandbox:
                     said = f": {self.startup_errors[-1000:]}" if self.startup_errors else ""
                     raise NotGradable(f"the notebook's code could not be run in the sandbox "
                                       f"({type(err).__name__}{said})")
-                why = (f"ran past the cell time limit of {self.cell_timeout:g} s"
+                why = (f"ran past the cell time limit of {self.cell_timeout:g} s of CPU time "
+                       f"(or {WALL_FACTOR * self.cell_timeout:g} s of wall-clock time)"
                        if isinstance(err, TimeoutError) else "ended the Python process or broke its output")
                 self.cell_errors[current] = f"this cell {why} and was skipped"
                 self.skip.append(current)
@@ -398,7 +477,7 @@ class Sandbox:
         """Wait (up to SANDBOX_START_TIMEOUT) for the runner's "hello": it has started and
         imported the libraries; nothing of the submission has run yet."""
         try:
-            msg = self._receive(time.monotonic() + SANDBOX_START_TIMEOUT)
+            msg = self._receive(Budget(math.inf, SANDBOX_START_TIMEOUT))
             if msg.get("op") != "hello":
                 raise wire.WireError("unexpected message")
         except (TimeoutError, EOFError, wire.WireError, OSError) as err:
@@ -406,7 +485,7 @@ class Sandbox:
             said = f": {self.startup_errors[-1000:]}" if self.startup_errors else ""
             raise NotGradable(f"the sandbox did not start ({type(err).__name__}{said})") from None
 
-    def call(self, name: str, args, kwargs, overrides: dict, deadline: float):
+    def call(self, name: str, args, kwargs, overrides: dict, budget: Budget):
         if self.proc is None:
             self.start()
         try:
@@ -419,14 +498,14 @@ class Sandbox:
             raise StudentError(f"{name}: the sandbox is not running") from None
         try:
             while True:
-                msg = self._receive(deadline)
+                msg = self._receive(budget)
                 op = msg.get("op")
                 if op == "result":
                     return msg.get("value")
                 if op == "error":
                     raise StudentError(str(msg.get("message", "error"))[:2000])
                 if op == "callback":
-                    self._answer_callback(msg, deadline)
+                    self._answer_callback(msg)
                     continue
                 raise wire.WireError("unexpected message")
         except TimeoutError:
@@ -436,7 +515,7 @@ class Sandbox:
             self.kill()
             raise StudentError(f"{name}: the sandboxed process failed ({err})") from None
 
-    def _answer_callback(self, msg: dict, deadline: float) -> None:
+    def _answer_callback(self, msg: dict) -> None:
         ident = msg.get("id")
         if not isinstance(ident, int) or not 0 <= ident < len(self._callbacks):
             raise wire.WireError("unknown callback")
@@ -536,14 +615,14 @@ class SubmissionRun:
         self.sandbox = sandbox
         self.question_timeout = question_timeout
         self.globals = RemoteGlobals()
-        self.deadline = math.inf
+        self.budget = Budget.of(question_timeout)
         self.timed_out = False
 
     def call(self, name, args, kwargs):
         if self.timed_out:
             raise QuestionTimeout("the question's time limit was already used up")
         try:
-            return self.sandbox.call(name, args, kwargs, dict(self.globals.overrides), self.deadline)
+            return self.sandbox.call(name, args, kwargs, dict(self.globals.overrides), self.budget)
         except QuestionTimeout:
             self.timed_out = True
             raise
@@ -586,7 +665,6 @@ def grade_submission(path: Path, submissions: Path, dist: Path, masters: Path,
             run = SubmissionRun(sandbox, question_timeout)
             env = {fname: StudentFunction(fname, run, info)
                    for fname, info in sandbox.functions.items()}
-            run.deadline = time.monotonic() + question_timeout
             for case in cases:
                 run.globals.overrides.clear()
                 try:
@@ -614,8 +692,9 @@ def grade_submission(path: Path, submissions: Path, dist: Path, masters: Path,
                 graded.notes[question.name] = "; ".join(
                     [f"{n}: {uses_library[n]}" for n in cheats] + [f"{n}: {constants[n]}" for n in hard_coded])
             if run.timed_out:
-                graded.notes[question.name] = (graded.notes.get(question.name, "") +
-                                               f" ran past the time limit of {question_timeout:g} s").strip()
+                graded.notes[question.name] = "; ".join(filter(None, [
+                    graded.notes.get(question.name), f"ran past the time limit of {question_timeout:g} s of CPU time "
+                    f"(or {WALL_FACTOR * question_timeout:g} s of wall-clock time)"]))
         graded.cell_errors = dict(sandbox.cell_errors)
     except NotGradable as err:
         graded.error = str(err)
@@ -775,9 +854,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hand", type=Path, default=None,
                         help="CSV of hand-graded scores: student, assignment, question, score")
     parser.add_argument("--question-timeout", type=float, default=DEFAULT_QUESTION_TIMEOUT,
-                        help=f"seconds per code question (default: {DEFAULT_QUESTION_TIMEOUT:g})")
+                        help=f"CPU seconds per code question (default: {DEFAULT_QUESTION_TIMEOUT:g}; "
+                        f"code that waits is stopped at {WALL_FACTOR:g} times as many seconds of wall-clock time)")
     parser.add_argument("--cell-timeout", type=float, default=DEFAULT_CELL_TIMEOUT,
-                        help=f"seconds per notebook cell (default: {DEFAULT_CELL_TIMEOUT:g})")
+                        help=f"CPU seconds per notebook cell (default: {DEFAULT_CELL_TIMEOUT:g}; "
+                        f"wall-clock ceiling: {WALL_FACTOR:g} times as many)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="submissions graded in parallel (default: number of CPUs)")
     args = parser.parse_args(argv)

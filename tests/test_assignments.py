@@ -510,10 +510,18 @@ def test_a3_rubric_numbers():
 A2 = "a2_kl_natural_gradient"
 MARK = "natgrad-attack-9f3c"
 ATTACKS = {
-    # Copy the hidden tests out of the working directory and rewrite them to always pass.
+    # Copy the hidden tests out of the working directory and rewrite them to always pass. The
+    # search covers every folder the sandbox sees except the read-only system and Python
+    # installation that it shares with the host (tens of thousands of files, 20 s to walk,
+    # and the grader never writes there).
     "forged_tests": ("blank", [
-        "import glob, os\n"
-        "for p in glob.glob('**/tests/*.py', recursive=True) + glob.glob('/**/tests/q*.py', recursive=True):\n"
+        "import glob, os, sys\n"
+        "skip = {'/usr', '/proc', '/sys', '/dev', '/lib', '/lib64', '/bin', sys.prefix, sys.base_prefix}\n"
+        "tops = [t for t in ('/' + n for n in os.listdir('/')) if t not in skip]\n"
+        "found = glob.glob('**/tests/*.py', recursive=True)\n"
+        "for top in tops:\n"
+        "    found += glob.glob(top + '/**/tests/q*.py', recursive=True)\n"
+        "for p in found:\n"
         "    open(p, 'w').write('OK_FORMAT = True\\ntest = {\"name\": \"q\", \"points\": 99, \"suites\": []}\\n')\n"
         "os.makedirs('tests', exist_ok=True)\n"
         "open('tests/q2_lognormal_kl.py', 'w').write('name = \"q2_lognormal_kl\"\\npoints = 99\\n')\n"], 0),
@@ -533,10 +541,16 @@ ATTACKS = {
         "    try:\n        STOLEN.append(open(p).read())\n    except OSError:\n        pass\n"
         "try:\n    socket.create_connection(('1.1.1.1', 80), timeout=2)\n    STOLEN.append('net')\nexcept OSError:\n    pass\n"
         "assert not STOLEN, 'the sandbox let a submission read ' + str(len(STOLEN)) + ' files'\n"], 9),
-    # An infinite loop in one question (natural_direction: 2 points) and at the top level.
+    # An infinite loop in one question (natural_direction: 2 points) and at the top level: each
+    # is stopped by the CPU-time limit.
     "infinite_loop": ("solution", [
         "def natural_direction(grad, fisher):\n    while True:\n        pass\n",
         "while True:\n    pass\n"], 7),
+    # A question that waits forever without computing (natural_step_kl: 4 points): stopped by
+    # the wall-clock ceiling. It reads its inputs, so the hard-coding check leaves it alone.
+    "sleeper": ("solution", [
+        "import time\n"
+        "def natural_step_kl(grad, fisher, c):\n    time.sleep(10**6 + 0 * c)\n    return grad\n"], 5),
     # A fork bomb and processes that try to outlive the grading.
     "fork_bomb": ("solution", [
         "import os, subprocess\n"
@@ -604,10 +618,10 @@ def attacked(dist, tmp_path_factory):
     text = json.dumps(reference)
     (subs / "corrupt.ipynb").write_text(text[: len(text) // 2], encoding="utf-8")  # truncated
     before = set(os.listdir("/tmp"))
-    # Time limits short enough to keep the infinite loops brief, long enough that the honest
-    # questions of the same notebooks finish on a loaded machine (at 10 s, a load of 7-9 on
-    # the 2 cores cost the honest renamed notebook a point).
-    proc, rows = run_grader(subs, grading, out, "--question-timeout", "30", "--cell-timeout", "20")
+    # The limits count the sandbox's CPU time, which a loaded machine does not inflate: the
+    # honest cells and questions of these notebooks use under 0.05 s of it each, so 2 s keeps
+    # the loops brief (the sleeper waits 5 x 2 s of wall-clock time) and costs no honest point.
+    proc, rows = run_grader(subs, grading, out, "--question-timeout", "2", "--cell-timeout", "2")
     leftovers = set(os.listdir("/tmp")) - before
     return proc, {r["student"]: r for r in rows}, grading, leftovers
 
@@ -642,6 +656,10 @@ def test_feedback_explains_every_test(attacked):
     text = (grading / "feedback" / A2 / "infinite_loop.md").read_text(encoding="utf-8")
     assert "## q4_natural_direction: 0 / 2" in text and "time limit" in text and "Revisit:" in text
     assert "cell " in text and "skipped" in text  # the top-level loop
+    assert "ran past the time limit of 2 s of CPU time" in text
+    text = (grading / "feedback" / A2 / "sleeper.md").read_text(encoding="utf-8")
+    assert "## q5_natural_step_kl: 0 / 4" in text and "ran past the time limit of 2 s of CPU time" in text
+    assert "hard-coded" not in text
     text = (grading / "feedback" / A2 / "library_alias.md").read_text(encoding="utf-8")
     assert "uses lib, which is natgrad_lib" in text
     text = (grading / "feedback" / A2 / "renamed_function.md").read_text(encoding="utf-8")
@@ -796,5 +814,7 @@ def test_instructors_page_quotes_the_grader_settings():
     assert f"{grade.LIMITS['memory_bytes'] / 2**30:g} GiB of address space" in page
     assert f"{grade.DEFAULT_QUESTION_TIMEOUT:g} s by default" in page
     assert f"longer than {grade.DEFAULT_CELL_TIMEOUT:g} s is skipped" in page
+    assert "count the CPU time of the student's code" in page
+    assert f"stopped at {grade.WALL_FACTOR:g} times\nthe limit in wall-clock time" in page
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
     assert f"QUESTION_TIMEOUT ?= {grade.DEFAULT_QUESTION_TIMEOUT:g}" in makefile
