@@ -51,10 +51,12 @@ install: $(STAMP)
 # from their sympy definitions (natgrad_lib/jsgen.py -> js/build/formulas.js), and the one
 # front end (js/src) bundled by esbuild, with d3 and stdlib-js from npm (pinned in
 # js/package-lock.json), into _static/natgrad-live.js (the book's pages) and
-# natgrad_lib/static/natgrad-live.mjs (anywidget in a kernel; package data, so an
-# installed natgrad_lib carries it).  Generated, never committed.
+# js/build/natgrad-live.mjs (anywidget in a kernel: natgrad_lib.live finds it in this
+# checkout, and setup.py copies it into a wheel as natgrad_lib/static/natgrad-live.mjs, so
+# an installed natgrad_lib carries it).  Generated, never committed.
 JS_STAMP := js/node_modules/.installed
 JS_OUT   := _static/natgrad-live.js
+JS_MJS   := js/build/natgrad-live.mjs
 $(JS_STAMP): js/package.json js/package-lock.json
 	@command -v node >/dev/null && command -v npm >/dev/null || { echo "make js: node and npm are missing; they build the live explorers (Debian: apt-get install nodejs npm)" >&2; exit 1; }
 	cd js && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
@@ -63,11 +65,11 @@ $(JS_STAMP): js/package.json js/package-lock.json
 js/build/formulas.js: natgrad_lib/jsgen.py natgrad_lib/families.py natgrad_lib/registry.py natgrad_lib/_sym.py natgrad_lib/style.py | $(STAMP)
 	$(PY) -m natgrad_lib.jsgen $@
 
-$(JS_OUT): js/build/formulas.js $(wildcard js/src/*) $(JS_STAMP)
+$(JS_OUT) $(JS_MJS) &: js/build/formulas.js $(wildcard js/src/*) $(JS_STAMP)
 	cd js && npm run --silent build
-	touch $@
+	touch $(JS_OUT) $(JS_MJS)
 
-js: $(JS_OUT)
+js: $(JS_OUT) $(JS_MJS)
 
 # Execute every chapter (jupyter-cache: unchanged chapters are not re-run; the
 # others run in parallel, one kernel per core) and build the HTML into _build/html
@@ -116,8 +118,8 @@ WHEEL   := dist/wheel/.built
 ASSIGNMENTS := $(patsubst $(MASTERS)/%.ipynb,%,$(wildcard $(MASTERS)/*.ipynb))
 assignments: $(ASSIGNMENTS:%=dist/%/.assigned)
 
-$(WHEEL): pyproject.toml $(shell find natgrad_lib -name '*.py' -o -name '*.csv') $(STAMP) $(JS_OUT)
-	rm -rf dist/wheel && $(PY) -m pip wheel --disable-pip-version-check -q --no-deps -w dist/wheel .
+$(WHEEL): pyproject.toml setup.py tools/wheel.py $(shell find natgrad_lib -name '*.py' -o -name '*.csv') $(STAMP) $(JS_MJS)
+	rm -rf dist/wheel && $(PY) tools/wheel.py dist/wheel
 	touch $@
 
 # The site to publish (.github/workflows/publish.yml): the book, plus the natgrad_lib wheel
@@ -189,7 +191,7 @@ test-mpl-oldest: $(OLDEST)/.installed
 
 # Remove build outputs and caches (keeps .venv; `make distclean` removes it too).
 clean:
-	rm -rf _build .pytest_cache .hypothesis *.egg-info js/build _static/natgrad-live.js natgrad_lib/static/natgrad-live.mjs
+	rm -rf _build .pytest_cache .hypothesis *.egg-info js/build _static/natgrad-live.js natgrad_lib/static build
 	find . -path ./$(VENV) -prune -o -type d \( -name __pycache__ -o -name .ipynb_checkpoints \) -print0 | xargs -0 -r rm -rf
 
 distclean: clean

@@ -6,7 +6,7 @@ initial values. The picture is computed and drawn by one front end, the ES modul
 :mod:`natgrad_lib.jsgen`), through anywidget's ``render({model, el})`` contract:
 
 * in a live kernel, :meth:`LiveExplorer._repr_mimebundle_` shows an anywidget widget whose
-  ``_esm`` is ``natgrad_lib/static/natgrad-live.mjs`` (package data);
+  ``_esm`` is ``natgrad-live.mjs`` (``bundle_path()``: package data of a wheel, js/build in the repository);
 * in the book (``NATGRAD_STATIC=1``), it emits only ``text/html``: the configuration as JSON
   and the static fallback (the old frame player) inside ``<noscript>``. The page's script
   ``_static/natgrad-live.js`` (the same sources bundled as a classic script, so the book also
@@ -41,16 +41,24 @@ from .explore import option_labels, plain_label
 __all__ = ["LiveExplorer", "kl_ball", "kl_ellipse", "score_histogram", "score_cloud", "curvature", "glm_paths", "optimizer", "bundle_path"]
 
 _STATIC = Path(__file__).resolve().parents[1] / "_static"   # the book's, in the repository
-_PACKAGE_STATIC = Path(__file__).resolve().parent / "static"   # installed with natgrad_lib
+_PACKAGE_STATIC = Path(__file__).resolve().parent / "static"   # in a wheel of natgrad_lib
+_JS_BUILD = Path(__file__).resolve().parents[1] / "js" / "build"   # make js, in the repository
 
 
 def bundle_path(module: bool = True) -> Path:
-    """The built front end: the ES module for anywidget (``module=True``, shipped inside the
-    package) or the book page's script (``module=False``, in the repository's ``_static``).
+    """The built front end: the ES module for anywidget (``module=True``) or the book page's
+    script (``module=False``, in the repository's ``_static``).
 
+    The ES module is package data of an installed wheel (``natgrad_lib/static``); in the
+    repository (an editable install), ``make js`` writes it to ``js/build``.
     Raises ``FileNotFoundError`` naming ``make js`` when it has not been built.
     """
-    path = _PACKAGE_STATIC / "natgrad-live.mjs" if module else _STATIC / "natgrad-live.js"
+    if module:
+        path = _PACKAGE_STATIC / "natgrad-live.mjs"
+        if not path.exists() and (_JS_BUILD / "natgrad-live.mjs").exists():
+            path = _JS_BUILD / "natgrad-live.mjs"
+    else:
+        path = _STATIC / "natgrad-live.js"
     if not path.exists():
         raise FileNotFoundError(f"the live explorers' front end {path} is missing: run `make js` "
                                 "(needs node and npm) in the repository")

@@ -38,6 +38,7 @@ import sympy as sp
 import yaml
 
 import natgrad_lib as ng
+from tools import wheel as wheel_tool
 
 pytestmark = pytest.mark.assignments
 
@@ -236,9 +237,7 @@ def masters() -> dict[str, Master]:
 def wheel(tmp_path_factory) -> Path:
     """The natgrad_lib wheel, built the way `make assignments` builds it."""
     out = tmp_path_factory.mktemp("wheel")
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--disable-pip-version-check", "-q",
-                           "--no-deps", "-w", str(out), str(REPO)],
-                          capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+    proc = wheel_tool.build(out)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return out
 
