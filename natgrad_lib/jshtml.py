@@ -41,7 +41,8 @@ _ICON = re.compile(r"<i class=\"(fa [^\"]*)\"></i>")
 SLIDER_LABEL = "Animation frame"
 
 
-def to_html(anim: Any, alt: str, *, fallback: bool = True, default_mode: str = "loop") -> str:
+def to_html(anim: Any, alt: str, *, fallback: bool = True, default_mode: str = "loop",
+            fixed_layout: bool = False) -> str:
     """Offline-safe HTML for ``anim``: no remote resources, alt text on the frames.
 
     Parameters
@@ -54,6 +55,12 @@ def to_html(anim: Any, alt: str, *, fallback: bool = True, default_mode: str = "
         Wrap the result in ``<div class="natgrad-static-fallback">``.
     default_mode : {"loop", "once", "reflect"}
         What the player does at the last frame.
+    fixed_layout : bool
+        The frames change the data only (fixed limits, ticks, titles and texts), so a layout
+        engine (constrained layout) would place the axes where the first frame put them: lay
+        out the first frame only. The frames are the same, made in less time (the layout is
+        ~40 % of a frame of constrained layout). Leave it False for frames whose texts or
+        limits change (an explorer's titles, say): there the layout may move.
 
     Examples
     --------
@@ -73,12 +80,28 @@ def to_html(anim: Any, alt: str, *, fallback: bool = True, default_mode: str = "
     # Animation.save draws every frame twice: after drawing a frame it calls draw_idle(),
     # which non-interactive canvases (Agg) carry out at once, and then savefig draws the frame
     # again to grab it. Only the second draw reaches the HTML, so skip the first.
-    canvas = anim._fig.canvas
+    fig = anim._fig
+    canvas = fig.canvas
     canvas.draw_idle = lambda *args, **kwargs: None  # shadows the method on this instance
+    # A layout engine (constrained layout) places the axes again at every frame, from the
+    # extents of every tick label and title. With fixed_layout, the first frame's layout is
+    # kept for the others (tests/test_geometry_animations.py checks the frames are the same).
+    engine = fig.get_layout_engine() if fixed_layout else None
+
+    def savefig(*args, **kwargs):
+        try:
+            return type(fig).savefig(fig, *args, **kwargs)
+        finally:
+            if engine is not None:
+                fig.set_layout_engine("none")  # keeps the axes where the first frame put them
+
+    fig.savefig = savefig  # HTMLWriter grabs every frame with fig.savefig
     try:
         raw = anim.to_jshtml(default_mode=default_mode)
     finally:
-        del canvas.draw_idle
+        del canvas.draw_idle, fig.savefig
+        if engine is not None:
+            fig.set_layout_engine(engine)
     out = _CDN_LINK.sub("", raw)
     out = _ANIM_IMG.sub(lambda m: f'<img alt="{html.escape(alt, quote=True)}" id="{m.group(1)}"', out)
     out = _ANIM_SLIDER.sub(lambda m: f'<input aria-label="{SLIDER_LABEL}" id="{m.group(1)}"', out)
@@ -120,17 +143,18 @@ def compact_frames(html_text: str, colors: int = 32) -> str:
     return _PNG_FRAME.sub(shrink, html_text)
 
 
-def render(anim: Any, alt: str, *, colors: int = 32, default_mode: str = "once") -> str:
+def render(anim: Any, alt: str, *, colors: int = 32, default_mode: str = "once",
+           fixed_layout: bool = False) -> str:
     """Offline HTML of ``anim``: :func:`to_html`, frames at the figure's dpi.
 
     matplotlib renders animation frames at ``rcParams["savefig.dpi"]`` (100 in the book's
     style), not at the figure's own dpi; this renders them at the figure's dpi and then
-    compacts them with :func:`compact_frames`.
+    compacts them with :func:`compact_frames`. ``fixed_layout``: see :func:`to_html`.
     """
     import matplotlib as mpl
 
     with mpl.rc_context({"savefig.dpi": "figure"}):
-        page = to_html(anim, alt, default_mode=default_mode)
+        page = to_html(anim, alt, default_mode=default_mode, fixed_layout=fixed_layout)
     return compact_frames(page, colors)
 
 

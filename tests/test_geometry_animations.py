@@ -158,6 +158,45 @@ def test_long_paths_are_subsampled_to_60_frames(y_gauss):
         animations.race_animation(long_race, max_frames=61)
 
 
+def test_fixed_layout_draws_the_same_frames_and_restores_the_layout_engine(monkeypatch):
+    """A constrained-layout animation that moves data only: laying out the first frame only
+    (fixed_layout) gives byte-identical frames, and the figure gets its layout engine back."""
+    from matplotlib.animation import FuncAnimation
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    layouts = []
+    execute = ConstrainedLayoutEngine.execute
+    monkeypatch.setattr(ConstrainedLayoutEngine, "execute", lambda self, fig: layouts.append(1) or execute(self, fig))
+
+    def frames(fixed):
+        layouts.clear()
+        fig, axes = plt.subplots(1, 2, figsize=(4.0, 2.0), dpi=40, layout="constrained")
+        t = np.linspace(0.0, 1.0, 30)
+        lines = []
+        for ax in axes:
+            ax.set(yscale="log", xlim=(0, 1), ylim=(1e-3, 10), title="KL", xlabel="t", ylabel="nats")
+            ax.set_autoscale_on(False)
+            (line,) = ax.plot([], [], label="path")
+            lines.append(line)
+        axes[-1].legend(loc="upper right")
+
+        def update(i):
+            for k, line in enumerate(lines):
+                line.set_data(t[: 5 * i + 2], np.exp(-(k + 3) * t[: 5 * i + 2]))
+
+        anim = FuncAnimation(fig, update, frames=5, blit=False)
+        html = jshtml.render(anim, "two KL curves", fixed_layout=fixed)
+        assert isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+        assert "savefig" not in fig.__dict__
+        plt.close(fig)
+        return re.findall(r"base64,((?:[A-Za-z0-9+/=]|\\\n)+)", html), len(layouts)
+
+    (relaid, n_relaid), (fixed, n_fixed) = frames(False), frames(True)
+    assert len(relaid) == 5 and len(set(relaid)) == 5
+    assert fixed == relaid
+    assert n_fixed < n_relaid / 2    # the first frame only (its draws), not every frame
+
+
 def test_compact_frames_keeps_a_valid_smaller_png():
     from PIL import Image
 

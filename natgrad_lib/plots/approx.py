@@ -137,6 +137,7 @@ def race_animation(races: Mapping[str, Mapping[str, Any]], n: int, budget: float
     alt = alt or ("Animation of the race: the KL divergence to the maximum-likelihood fit of every "
                   "method, drawn iteration by iteration, one panel per version of the data.")
     try:
-        return JSAnimation(render(anim, alt))
+        # The frames move the lines only (fixed limits, titles and legend): one layout for all.
+        return JSAnimation(render(anim, alt, fixed_layout=True))
     finally:
         plt.close(fig)
