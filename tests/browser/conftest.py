@@ -167,7 +167,11 @@ class Visit:
         page.on("requestfailed", lambda r: self._add("failed", f"{r.url} ({r.failure})"))
         page.on("response", lambda r: r.status >= 400 and self._add("failed", f"{r.url} (HTTP {r.status})"))
         page.route("**/*", self._guard)   # this page's own copy of the context's guard, to know whose request it was
-        response = page.goto(base_url + page_path, wait_until="load")
+        try:
+            response = page.goto(base_url + page_path, wait_until="load")
+        except Exception:
+            self.close()
+            raise
         self.status = response.status if response else None
 
     def _add(self, kind: str, what: object) -> None:
