@@ -92,8 +92,9 @@ def _doctest_imports(doctest_namespace: dict) -> None:
 collect_ignore = ["tests/conftest.py"]
 
 BUILD_TIMEOUT_S = 3600
-# Modules whose tests share a session fixture that must run once: kept on one xdist worker.
-GROUPS = ("test_book_build.py", "test_assignments.py")
+# Modules whose tests share a fixture that must (or, test_jsgen.py: Chromium and sympy's printing, should) run
+# once: kept on one xdist worker.
+GROUPS = ("test_book_build.py", "test_assignments.py", "test_jsgen.py")
 SESSION_STATE = REPO / "_build" / "book-session.json"
 SESSION_LOCK = REPO / "_build" / ".book-session.lock"
 
@@ -135,14 +136,33 @@ def _build_book() -> book_tool.Build:
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """xdist's scope scheduler with our scopes: one per module listed in GROUPS, one per test
     elsewhere. (xdist's own ``xdist_group`` markers do not work with pytest 9, which no
-    longer lets xdist rename a test's node id.) Scopes are handed out largest first, so the
-    book build and the assignments start at once, each on its own worker."""
+    longer lets xdist rename a test's node id.) The browser tests of one page form one scope.
+    GROUPS are handed out first, largest first, so the book build and the assignments start at
+    once, each on its own worker; the other scopes follow in collection order."""
     from xdist.scheduler import LoadScopeScheduling
 
     class _Scheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
-            return module if module.rsplit("/", 1)[-1] in GROUPS else nodeid
+            if module.rsplit("/", 1)[-1] in GROUPS:
+                return module
+            if module.startswith("tests/browser/") and nodeid.endswith("]"):
+                # the browser tests of one page ([page id]) share its one load (tests/browser/conftest.py)
+                return "tests/browser/[" + nodeid.split("[", 1)[1]
+            return nodeid
+
+        def _assign_work_unit(self, node) -> None:
+            # xdist hands out the largest scopes first: keep that for GROUPS only, the rest in
+            # collection order (the browser pages, a few tests each, last: they need the book).
+            if not getattr(self, "_ordered", False):
+                self._ordered = True
+                first: dict[str, int] = {}
+                for nodeid in self.collection:
+                    first.setdefault(self._split_scope(nodeid), len(first))
+                rest = sorted((s for s in self.workqueue if s.rsplit("/", 1)[-1] not in GROUPS), key=first.get)
+                for scope in rest:
+                    self.workqueue.move_to_end(scope)
+            super()._assign_work_unit(node)
 
     return _Scheduling(config, log)
 

@@ -11,6 +11,7 @@ oldest matplotlib the requirements allow (3.8); the main suite runs the newest i
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 
@@ -180,22 +181,49 @@ def test_widgets_without_ipywidgets_name_the_extra(monkeypatch):
     plt.close(ex.fig)
 
 
-@pytest.mark.parametrize("expr", ["ng.use_style()", "ng.plots", "ng.explore", "import natgrad_lib.style",
-                                  "from natgrad_lib.plots import plot_convergence"])
-def test_library_only_install_names_the_plots_extra(expr):
+# The presentation layer's entry points, tried without matplotlib and ipywidgets.
+WITHOUT_PLOTS = ["ng.use_style()", "ng.plots", "ng.explore", "import natgrad_lib.style",
+                 "from natgrad_lib.plots import plot_convergence"]
+
+
+def test_library_only_install_names_the_plots_extra():
     """Without matplotlib (``pip install natgrad_lib``), the presentation layer says which
-    extra to install; the numerical layers keep working."""
-    code = ("import sys; sys.modules['matplotlib'] = None; sys.modules['ipywidgets'] = None\n"
+    extra to install; the numerical layers keep working.
+
+    Each entry point is tried in a fresh interpreter's state: one Python imports natgrad_lib
+    with matplotlib and ipywidgets blocked and checks a number, then forks a child per entry
+    point (the child starts from that state, whatever the others imported), instead of one
+    Python, and one import of natgrad_lib, per entry point."""
+    tries = "".join(f"def try_{i}():\n    {expr}\n" for i, expr in enumerate(WITHOUT_PLOTS))
+    code = ("import os, sys; sys.modules['matplotlib'] = None; sys.modules['ipywidgets'] = None\n"
             "import natgrad_lib as ng\n"
             "assert abs(ng.family('bernoulli').fisher([0.2])[0, 0] - 6.25) < 1e-9\n"
-            "try:\n"
-            f"    {expr}\n"
-            "except ImportError as e:\n"
-            "    print(type(e).__name__, e)\n")
+            f"{tries}"
+            f"for i in range({len(WITHOUT_PLOTS)}):\n"
+            "    sys.stdout.flush()\n"
+            "    pid = os.fork()\n"
+            "    if pid == 0:\n"
+            "        try:\n"
+            "            print(f'<{i}>', end='')\n"
+            "            try:\n"
+            "                globals()[f'try_{i}']()\n"
+            "            except ImportError as e:\n"
+            "                print(type(e).__name__, e, end='')\n"
+            "            print(f'</{i}>')\n"
+            "            sys.stdout.flush()\n"
+            "        finally:\n"
+            "            os._exit(0)\n"
+            "    assert os.waitpid(pid, 0)[1] == 0, i\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.startswith("ImportError ") and "ModuleNotFound" not in out.stdout, out.stdout
-    assert 'pip install "natgrad_lib[plots]"' in out.stdout and "matplotlib" in out.stdout
+    problems = []
+    for i, expr in enumerate(WITHOUT_PLOTS):
+        found = re.search(rf"<{i}>(.*?)</{i}>", out.stdout, re.S)
+        said = found.group(1) if found else f"(no output; stderr: {out.stderr[-300:]})"
+        if not (said.startswith("ImportError ") and "ModuleNotFound" not in said
+                and 'pip install "natgrad_lib[plots]"' in said and "matplotlib" in said):
+            problems.append(f"{expr}: {said!r}")
+    assert not problems, problems
 
 
 def test_auto_blit_keeps_the_frame_in_the_background_and_redraws_it_when_it_changes(shown):

@@ -11,8 +11,10 @@ See README.md beside this file.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
+import itertools
 import json
 import os
 import shutil
@@ -138,6 +140,130 @@ def browser_context(browser):
     context.close()
 
 
+# --------------------------------------------------------------------------- shared page loads
+
+# Ceiling for every wait of the browser tests (generous: a loaded 2-core machine never fails a
+# page that would render).
+CEILING_MS = 60_000
+
+
+class Visit:
+    """One page of the book opened in ``browser_context`` (the load: ``goto`` until ``load``),
+    with everything it reported: console errors, uncaught exceptions, failed requests, HTTP
+    errors and blocked off-machine requests, each tagged with who was using the page (the load,
+    or one test's turn), so that each test judges the load and its own turn only."""
+
+    _turns = itertools.count(1)
+
+    def __init__(self, context, base_url: str, page_path: str) -> None:
+        self.path = page_path
+        self.spoiled = False   # set by a turn whose test failed: the page is closed after it
+        self.turn = 0   # 0: the load
+        self.events: list[tuple[int, str, object]] = []
+        self.page = page = context.new_page()
+        page.set_default_timeout(CEILING_MS)
+        page.on("console", lambda m: m.type == "error" and self._add("console", m))
+        page.on("pageerror", lambda e: self._add("uncaught", e))
+        page.on("requestfailed", lambda r: self._add("failed", f"{r.url} ({r.failure})"))
+        page.on("response", lambda r: r.status >= 400 and self._add("failed", f"{r.url} (HTTP {r.status})"))
+        page.route("**/*", self._guard)   # this page's own copy of the context's guard, to know whose request it was
+        try:
+            response = page.goto(base_url + page_path, wait_until="load")
+        except Exception:
+            self.close()
+            raise
+        self.status = response.status if response else None
+
+    def _add(self, kind: str, what: object) -> None:
+        self.events.append((self.turn, kind, what))
+
+    def _guard(self, route) -> None:
+        parts = urlsplit(route.request.url)
+        if parts.scheme in {"http", "https"} and parts.hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            self._add("blocked", route.request.url)
+            route.abort("blockedbyclient")
+
+    def seen(self, kind: str) -> list:
+        """What of ``kind`` happened during the load and during the current turn."""
+        return [what for turn, k, what in self.events if k == kind and turn in (0, self.turn)]
+
+    def start_turn(self) -> None:
+        self.turn = next(self._turns)
+
+    def tidy(self) -> None:
+        """After a turn: the pointer off the page, no focus, back at the top, as after the load."""
+        self.page.mouse.move(0, 0)
+        self.page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.page.close()
+
+
+class BookPages:
+    """The loaded pages of one worker, shared by the tests of one page in turn (the page's
+    explorer test, then test_page, which changes the page and closes it).
+
+    Loading a chapter (MathJax typesetting hundreds of formulas, the explorers' first drawing)
+    costs seconds of CPU; each test used to load its page again. A test borrows the page for
+    its turn; it gets the page as the last successful turn left it (the explorer tests end with
+    Reset, then :meth:`Visit.tidy` takes the pointer and the focus away), or a fresh load when
+    there is none, when the page was used by a turn that failed, or when it is another page.
+    The conftest's ordering and the root conftest's xdist scopes keep the tests of one page
+    together on one worker."""
+
+    def __init__(self, context, base_url: str) -> None:
+        self.context, self.base_url = context, base_url
+        self.current: Visit | None = None
+
+    @contextlib.contextmanager
+    def borrow(self, page_path: str, *, keep: bool = True):
+        """The page at ``page_path`` for one test's turn. ``keep=False``: the turn leaves the page
+        changed (closed after it). A turn that raises (a failed test) closes the page too."""
+        if self.current is not None and self.current.path != page_path:
+            self.close()
+        if self.current is None:
+            self.current = Visit(self.context, self.base_url, page_path)
+        visit = self.current
+        visit.start_turn()
+        ok = False
+        try:
+            yield visit
+            ok = True
+        finally:
+            if ok and keep and not visit.spoiled:
+                try:
+                    visit.tidy()
+                except Exception:
+                    self.close()
+                    raise
+            else:
+                self.close()
+
+    def close(self) -> None:
+        if self.current is not None:
+            self.current.close()
+            self.current = None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    """``item.natgrad_call_failed``: whether the test itself failed (read by fixtures' teardown)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.natgrad_call_failed = report.failed
+
+
+@pytest.fixture(scope="session")
+def book_pages(browser_context, base_url: str):
+    pages = BookPages(browser_context, base_url)
+    yield pages
+    pages.close()
+
+
 @pytest.fixture(scope="session")
 def browser_stats() -> dict:
     return STATS
@@ -147,13 +273,29 @@ STATS: dict = {"pages": 0, "math": 0, "mjx": 0, "animations": 0, "fallbacks": 0,
                "images": 0, "axe_runs": 0, "axe_other": {}}
 
 
+def _page_param(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("page_path") if callspec is not None else None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run the browser tests last, after the book build test has (re)built the book."""
+    """Run the browser tests last, after the book build test has (re)built the book: first the
+    tests that open a page of their own, then the tests of each page together (its explorer
+    test, test_page, which ends the page's shared load, and test_links), in the order of the
+    pages. (Under pytest-xdist the root conftest.py keeps each page's tests on one worker.)"""
     here = Path(__file__).parent
     browser_items = [item for item in items if here in Path(str(item.path)).parents]
     if browser_items:
         others = [item for item in items if here not in Path(str(item.path)).parents]
-        items[:] = others + browser_items
+        pages = list(dict.fromkeys(p for p in map(_page_param, browser_items) if p is not None))
+        rank = {"test_live.py": 0, "test_pages.py": 1}
+
+        def key(item: pytest.Item) -> tuple:
+            page = _page_param(item)
+            return (page is not None, pages.index(page) if page is not None else 0,
+                    rank.get(Path(str(item.path)).name, 2) if page is not None else 0)
+
+        items[:] = others + sorted(browser_items, key=key)   # stable: otherwise in collection order
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -9,6 +9,10 @@ waits), checks that the picture changed, and compares the numbers behind it (cur
 with natgrad_lib's for the same settings. It also checks the reset button, the hover read-out,
 the layout at 400 px, the fallback without JavaScript, and that a broken explorer shows its
 fallback while the rest of the page works.
+
+An explorer's test and test_page of the same page share one load of it on a worker (the
+``page`` fixture below, ``BookPages`` in conftest.py): the explorer's test takes its turn first
+and ends with Reset; a failed test closes the page, so the next test loads it afresh.
 """
 
 from __future__ import annotations
@@ -41,20 +45,46 @@ def _allowed(text: str) -> bool:
     return any(pattern in text for pattern, _reason in ALLOWED_PROBLEMS)
 
 
+LIVE_SETTLED_JS = "() => [...document.querySelectorAll('.natgrad-live')].every(e => e.dataset.state)"
+
+
+def _page_id(page: str) -> str:
+    return page.removesuffix(".html")
+
+
+def explorer_page(path: str):
+    """Parametrises an explorer's test with its page (``page_path``): the test id names the page,
+    and the test shares the page's load with test_pages.py::test_page (see ``page`` below)."""
+    return pytest.mark.parametrize("page_path", [path], ids=_page_id)
+
+
 @pytest.fixture
-def page(browser_context):
-    page = browser_context.new_page()
-    page.set_default_timeout(CEILING_MS)
-    page.errors = []
-    page.on("console", lambda m: m.type == "error" and not _allowed(m.text) and page.errors.append(m.text))
-    page.on("pageerror", lambda e: page.errors.append(f"uncaught: {e}"))
-    yield page
-    page.close()
+def page(request: pytest.FixtureRequest, book_pages, page_path: str):
+    """The explorer's page, loaded (``load``) with every explorer settled; its load is shared with
+    the page's test_page on this worker (BookPages, conftest.py). ``page.errors``: the console
+    errors and uncaught exceptions of the load and of this test. After a failed test the page
+    is closed, so the next test of the page loads it afresh."""
+    with book_pages.borrow(page_path) as visit:
+        page = visit.page
+        page.errors = [m.text for m in visit.seen("console") if not _allowed(m.text)]
+        page.errors += [f"uncaught: {e}" for e in visit.seen("uncaught")]
+        on_console = lambda m: m.type == "error" and not _allowed(m.text) and page.errors.append(m.text)  # noqa: E731
+        on_error = lambda e: page.errors.append(f"uncaught: {e}")  # noqa: E731
+        page.on("console", on_console)
+        page.on("pageerror", on_error)
+        try:
+            page.wait_for_function(LIVE_SETTLED_JS)
+            yield page
+        finally:
+            page.remove_listener("console", on_console)
+            page.remove_listener("pageerror", on_error)
+        # a failed test leaves the page to no one: the borrow closes it, the next test loads it afresh
+        visit.spoiled = getattr(request.node, "natgrad_call_failed", True)
 
 
 def _open(page, url: str) -> None:
     page.goto(url, wait_until="load")
-    page.wait_for_function("() => [...document.querySelectorAll('.natgrad-live')].every(e => e.dataset.state)")
+    page.wait_for_function(LIVE_SETTLED_JS)
 
 
 def _changed(page, before: int, action) -> None:
@@ -110,8 +140,8 @@ def _kl_ball_check(page, host, cfg: dict) -> None:
     assert m is None or int(m.group(2)) == want["rays"]
 
 
-def test_kl_ball_controls(base_url: str, page) -> None:
-    _open(page, base_url + "chapters/04_kl_fisher.html")
+@explorer_page("chapters/04_kl_fisher.html")
+def test_kl_ball_controls(page) -> None:
     host = page.locator('.natgrad-live[data-kind="kl_ball"]')
     assert host.count() == 1
     cfg = json.loads(host.locator('script[type="application/json"]').text_content())["config"]
@@ -253,8 +283,8 @@ def _ellipse_check(host, cfg: dict) -> None:
         np.testing.assert_allclose(got, value, rtol=RTOL, atol=1e-12, err_msg=f"{data['chart']} c={data['c']} {key}")
 
 
-def test_kl_ellipse_controls(base_url: str, page) -> None:
-    _open(page, base_url + "chapters/05_natural_gradient.html")
+@explorer_page("chapters/05_natural_gradient.html")
+def test_kl_ellipse_controls(page) -> None:
     host = page.locator('.natgrad-live[data-kind="kl_ellipse"]')
     assert host.count() == 1
     cfg = json.loads(host.locator('script[type="application/json"]').text_content())["config"]
@@ -310,8 +340,8 @@ def _score_check(host, cfg: dict) -> None:
     assert mean_text.replace("-", "−") in legend, (mean_text, legend)
 
 
-def test_score_histogram_controls(base_url: str, page) -> None:
-    _open(page, base_url + "chapters/01_score.html")
+@explorer_page("chapters/01_score.html")
+def test_score_histogram_controls(page) -> None:
     host = page.locator('.natgrad-live[data-kind="score_histogram"]')
     assert host.count() == 1
     cfg = json.loads(host.locator('script[type="application/json"]').text_content())["config"]
@@ -360,8 +390,8 @@ def _cloud_check(host, cfg: dict) -> None:
     assert host.locator(".natgrad-live-readout").inner_text().strip().endswith(f"correlation in I: {corr:+.3f}")
 
 
-def test_score_cloud_controls(base_url: str, page) -> None:
-    _open(page, base_url + "chapters/02_fisher_covariance.html")
+@explorer_page("chapters/02_fisher_covariance.html")
+def test_score_cloud_controls(page) -> None:
     host = page.locator('.natgrad-live[data-kind="score_cloud"]')
     assert host.count() == 1
     cfg = json.loads(host.locator('script[type="application/json"]').text_content())["config"]
@@ -417,8 +447,8 @@ def _curvature_check(host, cfg: dict) -> None:
     np.testing.assert_allclose(d["meanSq"], np.cumsum(sq) / np.arange(1, n + 1), rtol=1e-9, atol=1e-12)
 
 
-def test_curvature_controls(base_url: str, page) -> None:
-    _open(page, base_url + "chapters/03_fisher_hessian.html")
+@explorer_page("chapters/03_fisher_hessian.html")
+def test_curvature_controls(page) -> None:
     host = page.locator('.natgrad-live[data-kind="curvature"]')
     assert host.count() == 1
     cfg = json.loads(host.locator('script[type="application/json"]').text_content())["config"]
@@ -449,11 +479,11 @@ def test_curvature_controls(base_url: str, page) -> None:
 # ------------------------------------------------------------------ chapter 06: GLM paths
 
 
-def test_glm_paths_controls(base_url: str, page) -> None:
+@explorer_page("chapters/06_newton_glm.html")
+def test_glm_paths_controls(page) -> None:
     from natgrad_lib import optim
     from natgrad_lib.glm import GLM
 
-    _open(page, base_url + "chapters/06_newton_glm.html")
     host = page.locator('.natgrad-live[data-kind="glm_paths"]')
     assert host.count() == 1
     cfg = json.loads(host.locator('script[type="application/json"]').text_content())["config"]
@@ -522,8 +552,8 @@ def _optimizer_check(host, cfg: dict) -> None:
     np.testing.assert_allclose(kl, want.kl_to_target, rtol=1e-6, atol=1e-9, err_msg=where)
 
 
-def test_optimizer_controls(base_url: str, page) -> None:
-    _open(page, base_url + "chapters/07_beyond.html")
+@explorer_page("chapters/07_beyond.html")
+def test_optimizer_controls(page) -> None:
     host = page.locator('.natgrad-live[data-kind="optimizer"]')
     assert host.count() == 1
     cfg = json.loads(host.locator('script[type="application/json"]').text_content())["config"]

@@ -74,16 +74,19 @@ async (ceiling) => {
 """
 
 # Switches the theme to light or dark as its own toggle does (pydata-sphinx-theme reads
-# data-mode / data-theme on <html>), then waits until every CSS transition has finished.
+# data-mode / data-theme on <html>); the colours then move by CSS transitions, and THEME_SETTLED_JS
+# says when every one has finished. It reads each animation's play state (polled): awaiting the
+# animations' ``finished`` promises instead can hang for good, because Chromium settles them in
+# a rendering update, and a transition on an element that is not rendered (the code blocks'
+# hidden copy buttons) never asks for one.
 THEME_JS = r"""
-async (mode) => {
+(mode) => {
   document.documentElement.dataset.mode = mode;
   document.documentElement.dataset.theme = mode;
-  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
-  await Promise.all(document.getAnimations().map(a => a.finished.catch(() => null)));
   return getComputedStyle(document.body).backgroundColor;
 }
 """
+THEME_SETTLED_JS = "() => document.getAnimations().every(a => a.playState !== 'running')"
 MODES = ("light", "dark")
 # The rules whose outcome depends on the colours, run again in dark mode (the others look at
 # the markup, which is the same in both modes).
@@ -109,15 +112,18 @@ STRIP_MATH_JS = r"""
 # Syntax highlighting is most of what is left (about 3,700 of 5,900 elements in chapter 01:
 # one <span> per token), and color-contrast, the one slow rule (about 1 ms per element, 80 %
 # of axe's time), would check every token. A token's verdict depends only on its CSS: its
-# Pygments class (the same rules in light and dark mode), the colour, background, size and
-# weight it ends up with, and the kind of block it sits in. So only the first token of each
-# such kind is kept as it is; every later one is turned back into plain text of its block,
-# which keeps the block's own colour, itself checked. The same for the formulas' stubs: one of
-# each colour, background, size and weight is kept, the others become text of their paragraph.
-DEDUPE_CODE_TOKENS_JS = r"""
+# Pygments class, the colour, background, size and weight it ends up with, and the kind of
+# block it sits in. So only the first token of each such kind is kept as it is; every later one
+# is turned back into plain text of its block, which keeps the block's own colour, itself
+# checked. The same for the formulas' stubs: one of each colour, background, size and weight is
+# kept; each other one becomes text of its paragraph, with its inline wrapper (<span class=
+# "math">, which holds nothing else: else axe would check each wrapper's "formula" text).
+# The styles are read in both modes (DEDUPE_READ_JS once per mode, then DEDUPE_APPLY_JS), so two
+# elements are alike only if they look alike in light and in dark mode.
+DEDUPE_READ_JS = r"""
 () => {
-  // Read every style first, then change the page: a change between two reads would make the
-  // browser recompute the styles of the whole page for the next read.
+  // Read every style first, then change the page (DEDUPE_APPLY_JS): a change between two reads
+  // would make the browser recompute the styles of the whole page for the next read.
   const transparent = 'rgba(0, 0, 0, 0)';
   const backgrounds = new Map();
   const background = (el) => {
@@ -128,29 +134,42 @@ DEDUPE_CODE_TOKENS_JS = r"""
     }
     return backgrounds.get(el);
   };
-  const seen = new Set();
-  const flatten = [];
+  const keys = window.__natgradDedupe || (window.__natgradDedupe = new Map());
+  const add = (el, key) => keys.set(el, (keys.get(el) || '') + '||' + key);
   for (const span of document.querySelectorAll('div.highlight pre span')) {
     if (span.children.length) continue;
     if (!span.textContent.trim()) {  // white space: no contrast to check
-      flatten.push(span);
+      keys.set(span, null);
       continue;
     }
     const style = getComputedStyle(span);
     const block = span.closest('div[class*="highlight-"]');
-    const key = [span.className, block ? block.className : '', span.closest('.cell_output') ? 'output' : 'input',
-                 style.color, background(span), style.fontSize, style.fontWeight, style.opacity].join('|');
-    if (seen.has(key)) flatten.push(span);
-    else seen.add(key);
+    add(span, [span.className, block ? block.className : '', span.closest('.cell_output') ? 'output' : 'input',
+               style.color, background(span), style.fontSize, style.fontWeight, style.opacity].join('|'));
   }
-  // The formulas' stubs (STRIP_MATH_JS) likewise: one per colour, background, size and weight.
   for (const stub of document.querySelectorAll('.natgrad-math-stub')) {
     const style = getComputedStyle(stub);
-    const key = ['math', style.color, background(stub), style.fontSize, style.fontWeight, style.opacity].join('|');
-    if (seen.has(key)) flatten.push(stub);
-    else seen.add(key);
+    add(stub, ['math', style.color, background(stub), style.fontSize, style.fontWeight, style.opacity].join('|'));
   }
-  for (const span of flatten) span.replaceWith(document.createTextNode(span.textContent));
+  return keys.size;
+}
+"""
+DEDUPE_APPLY_JS = r"""
+() => {
+  const keys = window.__natgradDedupe;
+  delete window.__natgradDedupe;
+  const seen = new Set();
+  const flatten = [];
+  for (const [el, key] of keys) {
+    if (key !== null && !seen.has(key)) {
+      seen.add(key);
+      continue;
+    }
+    const wrapper = el.parentElement;
+    flatten.push(el.classList.contains('natgrad-math-stub') && wrapper.matches('span.math')
+                 && wrapper.childNodes.length === 1 ? wrapper : el);
+  }
+  for (const el of flatten) el.replaceWith(document.createTextNode(el.textContent));
   return flatten.length;
 }
 """
@@ -310,6 +329,18 @@ def _check_animations(page, problems: list[str]) -> int:
     return count
 
 
+def _set_theme(page, mode: str, problems: list[str]) -> None:
+    """The page in ``mode``, once every transition of its colours has finished (polled every
+    100 ms, under the ceiling)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    page.evaluate(THEME_JS, mode)
+    try:
+        page.wait_for_function(THEME_SETTLED_JS, polling=100, timeout=CEILING_MS)
+    except PlaywrightError:
+        problems.append(f"{mode} mode: the theme's transitions never finished")
+
+
 def _check_axe(page, page_path: str, mode: str, stats: dict) -> list[str]:
     """axe-core on the page as it is shown in ``mode``: critical and serious violations are
     problems; moderate and minor ones are counted for the gate's summary."""
@@ -337,22 +368,17 @@ def _check_axe(page, page_path: str, mode: str, stats: dict) -> list[str]:
 
 
 @pytest.mark.parametrize("page_path", PAGES, ids=_page_id)
-def test_page(page_path: str, base_url: str, browser_context, browser_stats: dict) -> None:
+def test_page(page_path: str, book_pages, browser_stats: dict) -> None:
+    """The page's load (shared with its explorer test, tests/browser/test_live.py, when that ran
+    before on this worker: see BookPages in conftest.py) and what it showed during the load and
+    this test: the console errors, failed and blocked requests of both are this test's."""
     from playwright.sync_api import Error as PlaywrightError  # after the fixture's import check
 
-    page = browser_context.new_page()
-    page.set_default_timeout(CEILING_MS)
-    console: list[str] = []
-    failed: list[str] = []
-    page.on("console", lambda m: m.type == "error" and console.append(f"{m.text} [{m.location.get('url', '')}]"))
-    page.on("pageerror", lambda e: console.append(f"uncaught: {e}"))
-    page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
-    page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.url} (HTTP {r.status})"))
-    blocked_before = len(browser_context.blocked)
     problems: list[str] = []
-    try:
-        response = page.goto(base_url + page_path, wait_until="load")
-        status = response.status if response else None
+    # keep=False: the formulas are replaced by stubs for axe-core and the theme is switched
+    with book_pages.borrow(page_path, keep=False) as visit:
+        page = visit.page
+        status = visit.status
         if status != 200:
             pytest.fail(f"{page_path}: HTTP status {status} (is it in _toc.yml but not built?)", pytrace=False)
         try:
@@ -411,18 +437,22 @@ def test_page(page_path: str, base_url: str, browser_context, browser_stats: dic
 
         # Accessibility (axe-core) in light and dark mode; animations are paused by now.
         page.evaluate(STRIP_MATH_JS)
-        page.evaluate(DEDUPE_CODE_TOKENS_JS)
-        for mode in MODES:
-            page.evaluate(THEME_JS, mode)
+        for mode in MODES:   # each token's and stub's look in both modes; the page is left dark
+            _set_theme(page, mode, problems)
+            page.evaluate(DEDUPE_READ_JS)
+        page.evaluate(DEDUPE_APPLY_JS)
+        for mode in reversed(MODES):   # dark first: no third switch of the theme
+            _set_theme(page, mode, problems)
             try:
                 page.wait_for_function(TAB_STOPS_SETTLED_JS, timeout=CEILING_MS)
             except PlaywrightError:
                 problems.append("the theme never gave every scrollable region a tab stop (tabindex 0)")
             problems += _check_axe(page, page_path, mode, browser_stats)
-    finally:
-        page.close()
+        console = [f"{m.text} [{m.location.get('url', '')}]" for m in visit.seen("console")]
+        console += [f"uncaught: {e}" for e in visit.seen("uncaught")]
+        failed = visit.seen("failed")
+        blocked = visit.seen("blocked")
 
-    blocked = browser_context.blocked[blocked_before:]
     problems += [f"off-machine request blocked: {_short(url)}" for url in blocked]
     problems += [
         f"console error: {_short(text)}"
