@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -82,6 +83,19 @@ def _toc_pages(toc: Path) -> set[str]:
     return {str(Path(f).with_suffix("")) + ".html" for f in files}
 
 
+# Pages the book's Sphinx extensions write that no _toc.yml entry names: sphinx-proof's index
+# of the theorems, proofs and definitions (when the extension is on in _config.yml).
+GENERATED = {"sphinx_proof": "prf-prf.html"}
+
+
+def _generated_pages(config: Path) -> set[str]:
+    try:
+        text = config.read_text(encoding="utf-8")
+    except OSError:
+        return set()
+    return {page for ext, page in GENERATED.items() if re.search(rf"^\s*-\s*{ext}\s*$", text, re.M)}
+
+
 def book_source() -> Path | None:
     """The book's source directory: the one holding _toc.yml next to _build/html."""
     candidate = HTML_ROOT.parent.parent
@@ -93,8 +107,9 @@ def discover_pages() -> tuple[str, ...]:
     """Pages to check, as paths relative to the HTML root (``chapters/00_kl_divergence.html``).
 
     Every ``.html`` under the root except the internals above, plus every page the
-    table of contents promises, so a fresh clone (nothing built yet) still gets one test
-    per page and a page missing from the build fails its test instead of vanishing.
+    table of contents promises and the pages the extensions generate (``GENERATED``), so a
+    fresh clone (nothing built yet) gets the same tests as a built one and a page missing
+    from the build fails its test instead of vanishing.
     """
     pages: set[str] = set()
     if HTML_ROOT.is_dir():
@@ -107,7 +122,7 @@ def discover_pages() -> tuple[str, ...]:
             pages.add(rel.as_posix())
     source = book_source()
     if source is not None:
-        pages |= _toc_pages(source / "_toc.yml")
+        pages |= _toc_pages(source / "_toc.yml") | _generated_pages(source / "_config.yml")
     return tuple(sorted(pages))
 
 
