@@ -171,7 +171,7 @@ $(LAB_STAMP): requirements-lab.txt $(STAMP)
 lab-install: $(LAB_STAMP)
 
 # JUPYTER_CONFIG_PATH adds the repository's configuration to the user's own.
-lab: $(LAB_STAMP)
+lab: $(LAB_STAMP) js
 	env -u MPLBACKEND -u NATGRAD_STATIC JUPYTER_CONFIG_PATH=$(CURDIR)/.jupyter \
 	  $(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.root_dir=$(CURDIR) \
 	  $(if $(filter 0,$(shell id -u)),--allow-root) \
@@ -181,7 +181,7 @@ lab: $(LAB_STAMP)
 # through build -> display -> interact with the oldest matplotlib allowed (3.8), the
 # downloaded notebooks in a venv with only what their first cell installs (nbclient), and
 # Playwright driving JupyterLab in the system Chromium through every chapter.
-test-lab: $(LAB_STAMP) test-mpl-oldest
+test-lab: $(LAB_STAMP) js test-mpl-oldest
 	NATGRAD_LAB=1 $(TEST_ENV) $(PY) -m pytest -p no:cacheprovider -m lab tests/lab
 
 # tests/test_explore.py against the oldest matplotlib, numpy and ipywidgets in range, in a
